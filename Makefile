@@ -1,0 +1,43 @@
+# Two commands: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+FLASK := $(PY) -m flask --app wsgi
+
+.PHONY: run test install install-test migrate demo index serve clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) archive seed
+	$(FLASK) archive load-demo --if-empty
+
+index: demo
+	$(FLASK) search verify --repair
+
+serve:
+	ARCHIVE_INSECURE_COOKIES=$${ARCHIVE_INSECURE_COOKIES-1} $(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+
+run: index serve
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

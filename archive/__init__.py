@@ -1,0 +1,39 @@
+"""The testimony archive: a Flask application factory that only wires things together."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from archive.config import PROJECT_ROOT, build_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(build_config(config))
+
+    from archive import cli, security, templating
+    from archive.extensions import csrf, db, login_manager, migrate
+    from archive.services import search_sync
+    from archive.services.users import load_user
+    from archive.views import register_blueprints
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_user)
+    search_sync.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app

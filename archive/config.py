@@ -1,0 +1,71 @@
+"""Configuration read from the environment."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def normalize_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings for one app: environment first, then explicit overrides."""
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.get("ARCHIVE_DATA_DIR") or os.environ.get("ARCHIVE_DATA_DIR") or PROJECT_ROOT / "instance").resolve()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'archive.sqlite3'}"
+    insecure = os.environ.get("ARCHIVE_INSECURE_COOKIES") == "1"
+    max_upload = int(os.environ.get("ARCHIVE_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+    config: dict[str, Any] = {
+        "ARCHIVE_DATA_DIR": str(data_dir),
+        "MEDIA_ROOT": str(data_dir / "media"),
+        "SEARCH_INDEX_DIR": str(data_dir / "index"),
+        # Demo recordings ship with the repository under media/.
+        "DEMO_MEDIA_ROOT": str(PROJECT_ROOT / "media"),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "MAX_UPLOAD_BYTES": max_upload,
+        # Werkzeug refuses larger bodies before any view runs; leave room for the form fields.
+        "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not insecure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": not insecure,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # "X-Sendfile" or "X-Accel-Redirect:/internal-media/" hands media transfers to the web server.
+        "MEDIA_SENDFILE": os.environ.get("ARCHIVE_MEDIA_SENDFILE", ""),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_SECONDS", "900")),
+    }
+    config.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(overrides["SQLALCHEMY_DATABASE_URI"])
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _persistent_secret(data_dir)
+    return config
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """Keep one random secret per data directory so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,1 @@
+"""Flask-WTF forms: the shape of input only; rules live in the services."""

@@ -1,0 +1,23 @@
+"""The archive's persistent model, one module per aggregate."""
+from archive.models.media import Recording
+from archive.models.narrators import GENDERS, Narrator
+from archive.models.search import SearchOutbox
+from archive.models.testimonies import (
+    ACCESS_LEVELS,
+    LANGUAGES,
+    ROUTE_EVENTS,
+    STATUSES,
+    Chapter,
+    RouteLeg,
+    Segment,
+    Testimony,
+    testimony_topics,
+)
+from archive.models.users import ROLES, AuditEntry, User
+from archive.models.vocabulary import CATEGORY_SCHEMES, PLACE_KINDS, Category, Place, Topic
+
+__all__ = [
+    "ACCESS_LEVELS", "CATEGORY_SCHEMES", "GENDERS", "LANGUAGES", "PLACE_KINDS", "ROLES", "ROUTE_EVENTS", "STATUSES",
+    "AuditEntry", "Category", "Chapter", "Narrator", "Place", "Recording", "RouteLeg", "SearchOutbox", "Segment",
+    "Testimony", "Topic", "User", "testimony_topics",
+]

@@ -1,0 +1,122 @@
+"""The one access policy: who may see which testimony, passage and recording.
+
+Pages, search, listings, feeds, exports and media all ask this module, so they cannot disagree.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from archive.models import Narrator, Segment, Testimony, User
+from archive.models.base import utcnow
+
+PUBLIC = "public"
+RESEARCHER = "researcher"
+STAFF = "staff"
+
+
+def audience_for(user: Any) -> str:
+    """Name the audience a user belongs to: public, researcher (approved) or staff."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return PUBLIC
+    if user.role in ("admin", "curator") and user.active:
+        return STAFF
+    if user.role == "researcher" and user.approved and user.active:
+        return RESEARCHER
+    return PUBLIC
+
+
+def today() -> date:
+    """The current UTC date, against which embargoes are judged."""
+    return utcnow().date()
+
+
+def testimony_visibility(testimony: Testimony, on: date | None = None) -> str:
+    """The widest audience that may see this testimony: public, researchers or staff."""
+    on = on or today()
+    if (
+        testimony.status != "published"
+        or testimony.access == "restricted"
+        or testimony.consent_withdrawn_at is not None
+        or (testimony.embargo_until is not None and testimony.embargo_until > on)
+    ):
+        return STAFF
+    return "researchers" if testimony.access == "researchers" else PUBLIC
+
+
+def can_view(user: Any, testimony: Testimony | None) -> bool:
+    """Whether the user may know that this testimony exists."""
+    if testimony is None:
+        return False
+    audience = audience_for(user)
+    visibility = testimony_visibility(testimony)
+    if audience == STAFF:
+        return True
+    if audience == RESEARCHER:
+        return visibility in (PUBLIC, "researchers")
+    return visibility == PUBLIC
+
+
+def can_edit(user: Any) -> bool:
+    """Only curators and admins change the archive."""
+    return audience_for(user) == STAFF
+
+
+def visible_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
+    """SQL condition selecting exactly the testimonies `can_view` allows."""
+    audience = audience_for(user)
+    if audience == STAFF:
+        return true()
+    on = on or today()
+    levels = ["public", "researchers"] if audience == RESEARCHER else ["public"]
+    return and_(
+        Testimony.status == "published",
+        Testimony.access.in_(levels),
+        Testimony.consent_withdrawn_at.is_(None),
+        or_(Testimony.embargo_until.is_(None), Testimony.embargo_until <= on),
+    )
+
+
+def can_read_transcript(user: Any, testimony: Testimony) -> bool:
+    """Transcript text needs the narrator's consent unless the reader is staff."""
+    if not can_view(user, testimony):
+        return False
+    return audience_for(user) == STAFF or testimony.consent_transcript
+
+
+def can_hear(user: Any, testimony: Testimony) -> bool:
+    """Recordings need the narrator's consent to publish audio unless the listener is staff."""
+    if not can_view(user, testimony):
+        return False
+    return audience_for(user) == STAFF or testimony.consent_audio
+
+
+def can_see_segment(user: Any, segment: Segment) -> bool:
+    """Restricted passages are for staff only."""
+    return not segment.restricted or audience_for(user) == STAFF
+
+
+def segment_filter(user: Any) -> ColumnElement[bool]:
+    """SQL condition on segments matching `can_see_segment`."""
+    return true() if audience_for(user) == STAFF else Segment.restricted == false()
+
+
+def display_name(narrator: Narrator, testimony: Testimony | None = None) -> str:
+    """The name shown publicly: the consented public name, otherwise the pseudonym."""
+    consented = testimony.consent_name if testimony is not None else any(
+        t.consent_name and testimony_visibility(t) == PUBLIC for t in narrator.testimonies)
+    if narrator.public_name and consented:
+        return narrator.public_name
+    return narrator.pseudonym
+
+
+def can_see_real_name(user: Any) -> bool:
+    """Real names are for curators and admins only."""
+    return audience_for(user) == STAFF
+
+
+def is_user_staff(user: User | None) -> bool:
+    """Shorthand used by templates."""
+    return audience_for(user) == STAFF

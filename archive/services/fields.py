@@ -1,0 +1,138 @@
+"""Parsing and checking of single field values, shared by forms, imports and services."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from archive.models import LANGUAGES
+
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class FieldProblem(ValueError):
+    """A single value is malformed; the message says how."""
+
+
+def optional_text(value: Any, max_length: int, *, required: bool = False) -> str:
+    """Strip a text value and check its length."""
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise FieldProblem("is required")
+    if len(text) > max_length:
+        raise FieldProblem(f"must be at most {max_length} characters (got {len(text)})")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        raise FieldProblem("contains control characters")
+    return text
+
+
+def optional_year(value: Any, low: int = 1900, high: int = 2100) -> int | None:
+    """Parse an optional four-digit year within bounds."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise FieldProblem("must be a year such as 2009")
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise FieldProblem(f"must be a year such as 2009, not {str(value)[:20]!r}") from None
+    if not low <= year <= high:
+        raise FieldProblem(f"must be between {low} and {high} (got {year})")
+    return year
+
+
+def partial_date(value: Any) -> str | None:
+    """Accept YYYY, YYYY-MM or YYYY-MM-DD and return it normalised."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    match = _PARTIAL_DATE.match(text)
+    if not match:
+        raise FieldProblem(f"must be YYYY, YYYY-MM or YYYY-MM-DD, not {text[:20]!r}")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if not 1900 <= year <= 2100:  # type: ignore[operator]
+        raise FieldProblem(f"year must be between 1900 and 2100 (got {year})")
+    try:
+        date(year, month or 1, day or 1)  # type: ignore[arg-type]
+    except ValueError:
+        raise FieldProblem(f"{text} is not a calendar date") from None
+    return text
+
+
+def optional_date(value: Any) -> date | None:
+    """Parse an optional full ISO date (YYYY-MM-DD)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise FieldProblem(f"must be a date as YYYY-MM-DD, not {str(value)[:20]!r}") from None
+
+
+def language_codes(value: Any) -> list[str]:
+    """Parse language codes from a list or a comma-separated string."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    codes: list[str] = []
+    for item in items:
+        code = str(item).strip().lower()
+        if not code:
+            continue
+        if code not in LANGUAGES:
+            raise FieldProblem(f"unknown language code {code!r} (known: {', '.join(sorted(LANGUAGES))})")
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def choice(value: Any, allowed: tuple[str, ...], default: str | None = None) -> str:
+    """Check a value against a fixed list."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is None:
+            raise FieldProblem(f"is required (one of {', '.join(allowed)})")
+        return default
+    text = str(value).strip().lower()
+    if text not in allowed:
+        raise FieldProblem(f"must be one of {', '.join(allowed)} (got {str(value)[:30]!r})")
+    return text
+
+
+def flag(value: Any) -> bool:
+    """Interpret a checkbox or JSON boolean."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on", "y")
+    return bool(value)
+
+
+def seconds(value: Any, name: str = "time") -> float:
+    """Parse a non-negative number of seconds."""
+    if isinstance(value, bool):
+        raise FieldProblem(f"{name} must be a number of seconds")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FieldProblem(f"{name} must be a number of seconds, not {str(value)[:20]!r}") from None
+    if number != number or number < 0 or number > 100 * 3600:
+        raise FieldProblem(f"{name} must be between 0 and 360000 seconds")
+    return round(number, 3)
+
+
+class Collector:
+    """Gather problems per field so a form or import line reports all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def check(self, field: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call a parser; record its FieldProblem under the field name and return None."""
+        try:
+            return func(*args, **kwargs)
+        except FieldProblem as problem:
+            self.add(field, str(problem))
+            return None

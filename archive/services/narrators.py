@@ -1,0 +1,95 @@
+"""Creating and editing narrators."""
+from __future__ import annotations
+
+from typing import Any
+
+from archive.extensions import db
+from archive.models import GENDERS, Narrator
+from archive.services import audit
+from archive.services.errors import ValidationError
+from archive.services.fields import Collector, choice, optional_text, optional_year
+from archive.services.vocabulary import find_category, find_place
+
+NARRATOR_FIELDS = (
+    "pseudonym", "real_name", "public_name", "gender", "birth_year", "origin_province", "origin_place",
+    "occupation", "education", "left_north_year", "arrived_south_year", "residence_region", "curator_notes",
+)
+# Fields whose values are logged only as "changed": the audit log must not become a copy of real names.
+PRIVATE_FIELDS = {"real_name"}
+
+
+def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Validate raw narrator input and resolve vocabulary terms; raise ValidationError listing every problem."""
+    c = Collector()
+    values: dict[str, Any] = {
+        "pseudonym": c.check(f"{prefix}pseudonym", optional_text, data.get("pseudonym"), 120, required=True),
+        "real_name": c.check(f"{prefix}real_name", optional_text, data.get("real_name"), 200) or None,
+        "public_name": c.check(f"{prefix}public_name", optional_text, data.get("public_name"), 200) or None,
+        "gender": c.check(f"{prefix}gender", choice, data.get("gender"), GENDERS, "unspecified"),
+        "birth_year": c.check(f"{prefix}birth_year", optional_year, data.get("birth_year"), 1900, 2100),
+        "left_north_year": c.check(f"{prefix}left_north_year", optional_year, data.get("left_north_year"), 1945, 2100),
+        "arrived_south_year": c.check(f"{prefix}arrived_south_year", optional_year, data.get("arrived_south_year"),
+                                      1945, 2100),
+        "curator_notes": c.check(f"{prefix}curator_notes", optional_text, data.get("curator_notes"), 20000) or "",
+    }
+    for field, kinds in (("origin_province", ("province",)), ("origin_place", ("city", "province", "camp"))):
+        raw = data.get(field)
+        values[field] = None
+        if raw not in (None, ""):
+            place = find_place(str(raw), kinds)
+            if place is None:
+                c.add(f"{prefix}{field}", f"unknown North Korean {'province' if field == 'origin_province' else 'place'} "
+                                          f"{str(raw)[:60]!r}")
+            values[field] = place
+    for field, scheme in (("occupation", "occupation"), ("education", "education"), ("residence_region", "residence")):
+        raw = data.get(field)
+        values[field] = None
+        if raw not in (None, ""):
+            category = find_category(scheme, str(raw))
+            if category is None:
+                c.add(f"{prefix}{field}", f"unknown {field.replace('_', ' ')} {str(raw)[:60]!r}")
+            values[field] = category
+    left, arrived, born = values["left_north_year"], values["arrived_south_year"], values["birth_year"]
+    if left and arrived and arrived < left:
+        c.add(f"{prefix}arrived_south_year", f"({arrived}) cannot be before the year the narrator left the North ({left})")
+    if born and left and left < born:
+        c.add(f"{prefix}left_north_year", f"({left}) cannot be before the birth year ({born})")
+    if c.errors:
+        raise ValidationError(c.errors)
+    return values
+
+
+def apply_narrator(narrator: Narrator, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """Copy validated values onto a narrator and return the changes as {field: [old, new]}."""
+    changes: dict[str, list[Any]] = {}
+    for field, new in values.items():
+        old = getattr(narrator, field)
+        if old != new:
+            changes[field] = ["…", "…"] if field in PRIVATE_FIELDS else [_describe(old), _describe(new)]
+            setattr(narrator, field, new)
+    return changes
+
+
+def create_narrator(data: dict[str, Any], actor: Any = None) -> Narrator:
+    """Create a narrator from raw input."""
+    narrator = Narrator()
+    changes = apply_narrator(narrator, narrator_values(data))
+    db.session.add(narrator)
+    db.session.flush()
+    audit.record("narrator.create", narrator, {"changes": changes}, actor=actor)
+    db.session.commit()
+    return narrator
+
+
+def update_narrator(narrator: Narrator, data: dict[str, Any], actor: Any = None) -> Narrator:
+    """Edit a narrator (the search outbox picks up each of their testimonies)."""
+    changes = apply_narrator(narrator, narrator_values(data))
+    if changes:
+        audit.record("narrator.update", narrator, {"changes": changes}, actor=actor)
+        db.session.commit()
+    return narrator
+
+
+def _describe(value: Any) -> Any:
+    """A loggable rendering of a value (vocabulary rows by slug)."""
+    return getattr(value, "slug", value)

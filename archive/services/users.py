@@ -1,0 +1,117 @@
+"""Accounts: creation, login with rate limiting, revocable sessions, approval."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from archive.extensions import db
+from archive.models import ROLES, User
+from archive.models.base import utcnow
+from archive.services import audit
+from archive.services.errors import DomainError, ValidationError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+# Compared against when the email is unknown, so a login takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class LoginRefused(DomainError):
+    """Wrong credentials, a locked or unapproved account; the message never says which."""
+
+
+def create_user(email: str, password: str, role: str, *, approved: bool | None = None, actor: Any = None) -> User:
+    """Create an account; researchers wait for an admin's approval."""
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors["email"] = ["must be a valid email address"]
+    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        errors["email"] = ["is already registered"]
+    if role not in ROLES:
+        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = [f"must be at least {MIN_PASSWORD} characters"]
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, password_hash=generate_password_hash(password), role=role,
+                approved=(role != "researcher") if approved is None else approved)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, {"role": role, "approved": user.approved}, actor=actor)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check credentials, counting failures and locking the account after too many."""
+    email = (email or "").strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    now = utcnow()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+    if user.locked_until and user.locked_until > now:
+        audit.record("login.locked", user, {}, actor=user)
+        db.session.commit()
+        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
+            user.failed_logins = 0
+            audit.record("login.lockout", user, {}, actor=user)
+        else:
+            audit.record("login.failed", user, {}, actor=user)
+        db.session.commit()
+        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+    if not user.active:
+        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("login", user, {}, actor=user)
+    db.session.commit()
+    return user
+
+
+def load_user(session_id: str) -> User | None:
+    """Resolve a session identifier "id:version"; stale versions (after logout) resolve to nobody."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+def end_sessions(user: User, reason: str = "logout") -> None:
+    """Invalidate every session of this user."""
+    user.session_version += 1
+    audit.record(f"sessions.{reason}", user, {}, actor=user)
+    db.session.commit()
+
+
+def change_password(user: User, old: str, new: str) -> None:
+    """Change a password and end every existing session."""
+    if not check_password_hash(user.password_hash, old or ""):
+        raise ValidationError({"old_password": ["is not the current password"]})
+    if len(new or "") < MIN_PASSWORD:
+        raise ValidationError({"new_password": [f"must be at least {MIN_PASSWORD} characters"]})
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user, "password_change")
+
+
+def approve_researcher(user: User, actor: Any = None) -> User:
+    """Let an admin approve a researcher account."""
+    user.approved = True
+    audit.record("user.approve", user, {}, actor=actor)
+    db.session.commit()
+    return user

@@ -1,0 +1,135 @@
+"""Controlled vocabularies: seeding from the bundled data and resolving any spelling."""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive.extensions import db
+from archive.models import Category, Place, Topic
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CATEGORY_FILES = {
+    "occupation": "statistics/by_occupation_in_north.csv",
+    "education": "statistics/by_education.csv",
+    "residence": "statistics/by_residence_in_south.csv",
+}
+AGE_GROUPS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60+")
+
+
+def slugify(value: str) -> str:
+    """Turn a label into a stable ASCII slug ("North Hamgyong" -> "north-hamgyong")."""
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def fold(value: str) -> str:
+    """Fold case, diacritics, apostrophes and separators so spellings compare equal."""
+    folded = unicodedata.normalize("NFKD", value)
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[\s'’`\-_.()]+", "", folded.casefold())
+
+
+def age_group(age: int | None) -> str | None:
+    """Age band used by the Ministry of Unification's table of ages at entry."""
+    if age is None or age < 0:
+        return None
+    return "60+" if age >= 60 else f"{age // 10 * 10}-{age // 10 * 10 + 9}"
+
+
+def seed_vocabulary() -> dict[str, int]:
+    """Insert missing places, categories and topics; existing rows are left as they are."""
+    added = {"places": 0, "categories": 0, "topics": 0}
+    existing = set(db.session.scalars(select(Place.slug)))
+    for row in _read_csv("places.csv"):
+        slug = slugify(row["english"])
+        if slug in existing:
+            continue
+        db.session.add(Place(
+            slug=slug, kind=row["kind"], name_en=row["english"], name_ko=row["hangul"],
+            mccune_reischauer=row["mccune_reischauer"], revised_romanization=row["revised_romanization"],
+            other_variants=row["other_variants"],
+        ))
+        existing.add(slug)
+        added["places"] += 1
+    existing_categories = {(c.scheme, c.slug) for c in db.session.scalars(select(Category))}
+    for scheme, filename in CATEGORY_FILES.items():
+        for position, row in enumerate(_read_csv(filename)):
+            slug = slugify(row["category"])
+            if (scheme, slug) in existing_categories:
+                continue
+            db.session.add(Category(scheme=scheme, slug=slug, label_en=row["category"],
+                                    label_ko=row.get("category_ko") or "", position=position))
+            added["categories"] += 1
+    existing_topics = set(db.session.scalars(select(Topic.slug)))
+    for row in _read_csv("topics.csv"):
+        if row["slug"] not in existing_topics:
+            db.session.add(Topic(slug=row["slug"], label_en=row["label_en"], label_ko=row["label_ko"],
+                                 description=row["description"]))
+            added["topics"] += 1
+    db.session.commit()
+    return added
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _place_index() -> dict[str, list[tuple[int, str]]]:
+    """Map every folded spelling to (place id, kind) pairs."""
+    index: dict[str, list[tuple[int, str]]] = {}
+    for place in db.session.scalars(select(Place)):
+        for name in place.variants + [place.slug]:
+            index.setdefault(fold(name), []).append((place.id, place.kind))
+    return index
+
+
+def find_place(name: str, kinds: tuple[str, ...]) -> Place | None:
+    """Resolve any spelling (English, Hangul, McCune-Reischauer, Revised Romanization) to a place."""
+    if not name or not name.strip():
+        return None
+    for place_id, kind in _place_index().get(fold(name), []):
+        if kind in kinds:
+            return db.session.get(Place, place_id)
+    return None
+
+
+def find_category(scheme: str, value: str) -> Category | None:
+    """Resolve a category by slug, English label or Korean label."""
+    if not value or not value.strip():
+        return None
+    wanted = fold(value)
+    for category in db.session.scalars(select(Category).where(Category.scheme == scheme)):
+        if wanted in (fold(category.slug), fold(category.label_en), fold(category.label_ko or "-")):
+            return category
+    return None
+
+
+def find_topic(value: str) -> Topic | None:
+    """Resolve a topic by slug or either label."""
+    wanted = fold(value or "")
+    if not wanted:
+        return None
+    for topic in db.session.scalars(select(Topic)):
+        if wanted in (fold(topic.slug), fold(topic.label_en), fold(topic.label_ko)):
+            return topic
+    return None
+
+
+def places_of_kind(*kinds: str) -> list[Place]:
+    """Places of the given kinds in English alphabetical order."""
+    return list(db.session.scalars(select(Place).where(Place.kind.in_(kinds)).order_by(Place.name_en)))
+
+
+def categories(scheme: str) -> list[Category]:
+    """Categories of one scheme in the order of the official tables."""
+    return list(db.session.scalars(select(Category).where(Category.scheme == scheme).order_by(Category.position)))
+
+
+def all_topics() -> list[Topic]:
+    """Every topic, by slug."""
+    return list(db.session.scalars(select(Topic).order_by(Topic.label_en)))

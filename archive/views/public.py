@@ -1,0 +1,42 @@
+"""Public pages: home, testimony list, testimony and narrator pages."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from archive.services import access, catalog
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home() -> str:
+    featured, recent = catalog.featured_and_recent(current_user)
+    return render_template("public/home.html", featured=featured, recent=recent,
+                           total=catalog.count_visible(current_user))
+
+
+@bp.get("/testimonies/")
+def testimonies() -> str:
+    page = request.args.get("page", 1, type=int) or 1
+    pagination = catalog.list_testimonies(current_user, page=max(page, 1))
+    return render_template("public/testimonies.html", pagination=pagination)
+
+
+@bp.get("/testimonies/<int:testimony_id>")
+def testimony(testimony_id: int) -> str:
+    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    start = request.args.get("t", 0, type=float) or 0
+    return render_template(
+        "public/testimony.html", t=t, segments=catalog.visible_segments(current_user, t),
+        can_hear=access.can_hear(current_user, t), start=max(start, 0.0),
+        can_see_segment=lambda s: access.can_see_segment(current_user, s),
+        show_real_name=access.can_see_real_name(current_user),
+    )
+
+
+@bp.get("/narrators/<int:narrator_id>")
+def narrator(narrator_id: int) -> str:
+    n, testimonies = catalog.narrator_or_404(current_user, narrator_id)
+    return render_template("public/narrator.html", n=n, testimonies=testimonies,
+                           show_real_name=access.can_see_real_name(current_user))

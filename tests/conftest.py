@@ -1,0 +1,176 @@
+"""Shared fixtures: app, client, runner, auth and factories, on SQLite or PostgreSQL.
+
+Set ARCHIVE_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+whole suite against PostgreSQL. The schema is built once per run by the Alembic migrations,
+and every test starts from empty tables (the vocabularies are kept).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from archive import create_app
+from archive.extensions import db
+from archive.models import Narrator, Testimony, User
+from archive.services import narrators as narrator_service
+from archive.services import testimonies as testimony_service
+from archive.services import users as user_service
+from archive.services.vocabulary import seed_vocabulary
+
+VOCABULARY_TABLES = {"places", "categories", "topics", "alembic_version"}
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the schema once with the migrations, on a fresh database."""
+    url = os.environ.get("ARCHIVE_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                      "ARCHIVE_DATA_DIR": str(tmp_path_factory.mktemp("setup")), "SECRET_KEY": "x"})
+    with app.app_context():
+        _drop_everything()
+        from flask_migrate import upgrade
+        upgrade()
+        seed_vocabulary()
+        db.engine.dispose()
+    yield url
+
+
+def _drop_everything() -> None:
+    """Start from an empty database (PostgreSQL keeps tables between runs)."""
+    db.reflect()
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture()
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ARCHIVE_DATA_DIR": str(tmp_path),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "SECRET_KEY": "test-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
+    })
+    with app.app_context():
+        _empty_tables()
+        if app.extensions["search"] is not None:  # TEMPORARY
+            app.extensions["search"].ensure()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in VOCABULARY_TABLES]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def csrf_app(app: Flask) -> Flask:
+    """The same app; CSRF stays enabled in every test (see the `csrf_token` helper)."""
+    return app
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """Fetch a page and return the CSRF token of its first form."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Create users and log the test client in and out."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def create(self, role: str = "curator", email: str | None = None, approved: bool | None = None) -> User:
+        email = email or f"{role}@example.org"
+        return user_service.create_user(email, PASSWORD, role, approved=approved)
+
+    def login(self, role: str = "curator", email: str | None = None, approved: bool | None = None) -> User:
+        user = self.create(role, email, approved)
+        token = csrf_token(self.client, "/account/login")
+        response = self.client.post("/account/login", data={"email": user.email, "password": PASSWORD,
+                                                             "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    def logout(self) -> None:
+        token = csrf_token(self.client, "/")
+        self.client.post("/account/logout", data={"csrf_token": token})
+
+
+@pytest.fixture()
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+class Factory:
+    """Build narrators and testimonies through the services, as curators do."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def narrator(self, **data: Any) -> Narrator:
+        self.count += 1
+        values = {"pseudonym": f"Narrator {self.count}", "gender": "female", "birth_year": 1980,
+                  "origin_province": "North Hamgyong", "left_north_year": 2008, "arrived_south_year": 2009}
+        values.update(data)
+        return narrator_service.create_narrator(values)
+
+    def testimony(self, narrator: Narrator | None = None, *, segments: list[dict[str, Any]] | None = None,
+                  route: list[dict[str, Any]] | None = None, tags: list[str] | None = None,
+                  **data: Any) -> Testimony:
+        """A published public testimony unless told otherwise."""
+        narrator = narrator or self.narrator()
+        values: dict[str, Any] = {"title": f"Testimony {self.count}", "languages": ["en"], "access": "public",
+                                  "status": "published", "consent_audio": True, "consent_transcript": True,
+                                  "interview_date": "2019-05"}
+        values.update(data)
+        t = testimony_service.create_testimony(values, narrator)
+        if segments is not None:
+            testimony_service.replace_transcript(t, segments, None)
+        if route is not None:
+            testimony_service.set_route(t, route, None)
+        if tags is not None:
+            testimony_service.set_topics(t, tags, None)
+        return t
+
+
+@pytest.fixture()
+def factory(app: Flask) -> Factory:
+    return Factory()
