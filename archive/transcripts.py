@@ -1,0 +1,528 @@
+"""Import and export testimony transcripts (WebVTT, SubRip and timestamped text).
+
+Formats read:
+
+* WebVTT: a ``WEBVTT`` first line, an optional header block (``Language: ko``
+  sets the language of every cue), then cues separated by blank lines.
+  ``NOTE``, ``STYLE`` and ``REGION`` blocks are skipped. The speaker comes from
+  a ``<v Name>`` voice span, else from a leading ``Name: `` in the cue text; a
+  ``<lang xx>`` span sets that cue's language; all other tags are dropped and
+  entities are decoded.
+* SubRip: optional numeric index, ``00:00:01,000 --> 00:00:04,000``, text lines,
+  blank line. CRLF, a BOM, trailing spaces and a missing index are tolerated;
+  ``<i>``/``<font>`` tags and ``{\\an8}`` overrides are dropped.
+* Timestamped text: ``[00:01:23] Speaker: text`` (also ``[01:23]`` and
+  ``[1:02:03.5]``). Lines before the first timestamp are a preamble (a title)
+  and ignored; later lines without a timestamp continue the previous passage.
+  A passage ends where the next one starts; the last one ends at
+  ``total_duration`` or after an estimate from its word count (at least 2 s).
+
+Both cue formats accept ``.`` or ``,`` before the milliseconds and omit-able
+hours. Cue line breaks are presentational, so a cue's lines are joined with
+spaces and whitespace is collapsed; control characters are removed.
+Overlapping cues are kept (narrators talk over interviewers) and cues out of
+order are sorted by start time rather than rejected.
+
+Restricted passages: a cue (or timestamped line) whose text begins with
+``[restricted]`` -- after the timestamp in text, before or after a ``<v>``
+span in WebVTT -- becomes ``restricted=True`` and the marker is removed, e.g.
+``[00:02:00] [restricted] Kim: text``. The exporters leave restricted passages
+out unless ``include_restricted=True``, and then write the same marker back.
+
+Every parser collects all problems it finds and raises one ``TranscriptError``
+listing them with line numbers; no other exception escapes a parser.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import html
+import math
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeAlias
+
+MIN_LAST_SEGMENT_SECONDS = 2.0
+SECONDS_PER_WORD = 0.4  # about 150 words a minute of speech
+RESTRICTED_MARKER = "[restricted]"
+_MAX_PROBLEMS_SHOWN = 50
+
+# Whitespace controls (tab, newline, \x1c-\x1f, NEL...) are left for str.split() to collapse;
+# the rest, plus zero-width and bidi-override characters, are deleted.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
+_CLOCK_RE = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
+_VTT_HEADER_RE = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
+_VTT_SKIPPED_BLOCK_RE = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
+_VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]+)>")
+_LANG_SPAN_RE = re.compile(r"<lang(?:\.[^\s>]*)?[ \t]+([^>\s]+)[^>]*>")
+_VTT_TAG_RE = re.compile(r"<[^>\n]*>")
+_SRT_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^}]*\}")
+_RESTRICTED_RE = re.compile(r"^\[restricted\]\s*", re.IGNORECASE)
+# A leading "Name: " is a speaker only when it looks like a short name; the
+# limits keep ordinary sentences such as "He said, later: ..." as text.
+# The apostrophe may be typographic (U+2019) and the colon full-width (U+FF1A, common in Korean text).
+_SPEAKER_RE = re.compile(r"^(?P<name>[^\W\d_](?:[\w.'\u2019() -]{0,58}[\w.)])?)\s*[:\uff1a]\s+(?P<text>\S.*)$", re.S)
+_MAX_SPEAKER_WORDS = 5
+_TS_LINE_RE = re.compile(r"^\s*\[(?P<clock>\s*\d[\d:.,\s]*)\]\s*(?P<rest>.*)$")
+_LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+
+P = ParamSpec("P")
+Problem: TypeAlias = tuple[int | None, str]
+Block: TypeAlias = list[tuple[int, str]]  # non-blank (1-based line number, line) pairs
+
+
+@dataclass
+class ParsedSegment:
+    """One timed passage of a transcript."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+    restricted: bool = False
+    language: str | None = None
+
+
+class SegmentObject(Protocol):
+    """Anything with the attributes of a transcript segment (e.g. an ORM row)."""
+
+    start: Any
+    end: Any
+    speaker: str | None
+    text: str
+
+
+SegmentLike: TypeAlias = SegmentObject | Mapping[str, Any]
+
+
+class TranscriptError(ValueError):
+    """A transcript could not be read; ``problems`` holds (line, message) pairs."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        self.problems: list[Problem] = [(None, problems)] if isinstance(problems, str) else list(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        """Render every problem (up to a cap) as 'line N: message' lines."""
+        shown = self.problems[:_MAX_PROBLEMS_SHOWN]
+        lines = [msg if line is None else f"line {line}: {msg}" for line, msg in shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"... and {len(self.problems) - len(shown)} more problems")
+        return "\n".join(lines)
+
+
+def _only_transcript_errors(parse: Callable[P, list[ParsedSegment]]) -> Callable[P, list[ParsedSegment]]:
+    """Turn any unexpected exception from a parser into a TranscriptError."""
+
+    @functools.wraps(parse)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> list[ParsedSegment]:
+        try:
+            return parse(*args, **kwargs)
+        except TranscriptError:
+            raise
+        except Exception as exc:  # callers promise users a readable rejection, never a 500
+            raise TranscriptError(f"could not read the transcript ({type(exc).__name__}: {exc})") from exc
+
+    return wrapper
+
+
+def _clean(value: str) -> str:
+    """Remove control characters and collapse whitespace."""
+    return " ".join(_CONTROL_RE.sub("", value).split())
+
+
+def _parse_clock(value: str) -> float | None:
+    """Return seconds for 'hh:mm:ss.mmm' (hours and fraction optional), or None."""
+    match = _CLOCK_RE.match(value.strip())
+    if not match:
+        return None
+    hours, minutes, seconds, fraction = match.groups()
+    if int(minutes) > 59 or int(seconds) > 59:
+        return None
+    millis = int((fraction or "0").ljust(3, "0"))
+    total_ms = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
+    return total_ms / 1000
+
+
+def _split_lines(text: str) -> list[str]:
+    """Split on any newline convention; drop a leading BOM."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _blocks(lines: list[str], start: int = 0) -> list[Block]:
+    """Group runs of non-blank lines into blocks."""
+    blocks: list[Block] = []
+    current: Block = []
+    for index in range(start, len(lines)):
+        line = lines[index].rstrip()
+        if line.strip():
+            current.append((index + 1, line))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _split_speaker(text: str) -> tuple[str | None, str]:
+    """Split a leading 'Name: ' off the text when it looks like a speaker."""
+    match = _SPEAKER_RE.match(text)
+    if not match or len(match["name"].split()) > _MAX_SPEAKER_WORDS:
+        return None, text
+    return _clean(match["name"]), match["text"]
+
+
+def _split_restricted(text: str) -> tuple[bool, str]:
+    """Detect and strip a leading restricted marker."""
+    match = _RESTRICTED_RE.match(text)
+    return (True, text[match.end() :]) if match else (False, text)
+
+
+def _cue_content(raw: str, *, webvtt: bool) -> tuple[str | None, str, bool, str | None]:
+    """Return (speaker, text, restricted, language) from raw cue text."""
+    voice = _VOICE_RE.search(raw)
+    speaker = (_clean(html.unescape(voice.group(1))) or None) if voice else None
+    lang = _LANG_SPAN_RE.search(raw) if webvtt else None
+    language = lang.group(1) if lang and _LANGUAGE_RE.match(lang.group(1)) else None
+    text = _VTT_TAG_RE.sub("", raw) if webvtt else _SRT_TAG_RE.sub("", raw)
+    if webvtt:
+        text = html.unescape(text)  # WebVTT escapes &, < and > as entities; SubRip has no entities
+    restricted, text = _split_restricted(_clean(text))
+    if speaker is None:
+        speaker, text = _split_speaker(text)
+    return speaker, _clean(text), restricted, language
+
+
+def _parse_cues(
+    blocks: list[Block], *, webvtt: bool, language: str | None
+) -> tuple[list[ParsedSegment], list[Problem]]:
+    """Parse cue blocks shared by WebVTT and SubRip."""
+    example = "00:00:01.000 --> 00:00:04.000" if webvtt else "00:00:01,000 --> 00:00:04,000"
+    segments: list[ParsedSegment] = []
+    problems: list[Problem] = []
+    pending = deque(blocks)
+    while pending:
+        block = pending.popleft()
+        if webvtt and _VTT_SKIPPED_BLOCK_RE.match(block[0][1]):
+            continue
+        if "-->" in block[0][1]:
+            timing_at = 0
+        elif len(block) > 1 and "-->" in block[1][1]:
+            timing_at = 1
+        else:
+            found = block[0][1].strip()[:60]
+            problems.append((block[0][0], f"expected a cue timing line like '{example}', found {found!r}"))
+            continue
+        timing_line_no, timing = block[timing_at]
+        body = block[timing_at + 1 :]
+        nested = next((i for i, (_, line) in enumerate(body) if "-->" in line), None)
+        if nested is not None:
+            # A missing blank line glues two cues together; report it, then read the rest as its own cue.
+            message = "cue timing line inside the previous cue's text; separate cues with a blank line"
+            problems.append((body[nested][0], message))
+            pending.appendleft(body[nested:])
+            body = body[:nested]
+        left, _, right = timing.partition("-->")
+        start_text, end_text = left.strip(), (right.split() or [""])[0]
+        start, end = _parse_clock(start_text), _parse_clock(end_text)
+        for label, raw_value, value in (("start", start_text, start), ("end", end_text, end)):
+            if value is None:
+                message = f"invalid {label} time {raw_value[:40]!r}; expected {example.split()[0]}"
+                problems.append((timing_line_no, message))
+        if start is not None and end is not None and end <= start:
+            message = f"cue ends ({end_text}) before or when it starts ({start_text})"
+            problems.append((timing_line_no, message))
+        raw_text = " ".join(line for _, line in body)
+        speaker, text, restricted, cue_language = _cue_content(raw_text, webvtt=webvtt)
+        if not text:
+            problems.append((timing_line_no, "cue has no text"))
+        if start is not None and end is not None and end > start and text:
+            segments.append(ParsedSegment(start, end, speaker, text, restricted, cue_language or language))
+    segments.sort(key=lambda s: (s.start, s.end))
+    return segments, problems
+
+
+def _finish(segments: list[ParsedSegment], problems: list[Problem], what: str) -> list[ParsedSegment]:
+    """Raise the collected problems, or reject an empty result."""
+    if not problems and not segments:
+        problems.append((None, f"the transcript contains no {what}"))
+    if problems:
+        raise TranscriptError(sorted(problems, key=lambda problem: problem[0] or 0))
+    return segments
+
+
+@_only_transcript_errors
+def parse_webvtt(text: str) -> list[ParsedSegment]:
+    """Parse WebVTT text into segments."""
+    lines = _split_lines(text)
+    if not "".join(lines).strip():
+        raise TranscriptError("the transcript is empty")
+    problems: list[Problem] = []
+    language: str | None = None
+    first_cue_line = 0
+    if _VTT_HEADER_RE.match(lines[0]):
+        first_cue_line = 1
+        while first_cue_line < len(lines) and lines[first_cue_line].strip():
+            header_line = lines[first_cue_line]
+            if "-->" in header_line:
+                message = "a blank line must separate the WEBVTT header from the first cue"
+                problems.append((first_cue_line + 1, message))
+                break
+            key, _, value = header_line.partition(":")
+            if key.strip().lower() == "language" and _LANGUAGE_RE.match(value.strip()):
+                language = value.strip()
+            first_cue_line += 1
+    else:
+        problems.append((1, 'missing "WEBVTT" header on the first line'))
+        header_block = _blocks(lines)[0]
+        if not any("-->" in line for _, line in header_block):
+            first_cue_line = header_block[-1][0]  # a misspelt header block, not a cue to complain about again
+    segments, cue_problems = _parse_cues(_blocks(lines, first_cue_line), webvtt=True, language=language)
+    return _finish(segments, problems + cue_problems, "cues")
+
+
+@_only_transcript_errors
+def parse_srt(text: str) -> list[ParsedSegment]:
+    """Parse SubRip text into segments."""
+    lines = _split_lines(text)
+    if not "".join(lines).strip():
+        raise TranscriptError("the transcript is empty")
+    segments, problems = _parse_cues(_blocks(lines), webvtt=False, language=None)
+    return _finish(segments, problems, "cues")
+
+
+class _Passage(NamedTuple):
+    """A timestamped line and its continuation lines."""
+
+    line_no: int
+    start: float
+    restricted: bool
+    speaker: str | None
+    parts: list[str]
+
+
+def _estimate_seconds(text: str) -> float:
+    """Estimate how long a passage takes to say."""
+    return max(MIN_LAST_SEGMENT_SECONDS, len(text.split()) * SECONDS_PER_WORD)
+
+
+@_only_transcript_errors
+def parse_timestamped(text: str, total_duration: float | None = None) -> list[ParsedSegment]:
+    """Parse '[00:01:23] Speaker: text' lines into segments."""
+    lines = _split_lines(text)
+    if not "".join(lines).strip():
+        raise TranscriptError("the transcript is empty")
+    problems: list[Problem] = []
+    passages: list[_Passage] = []
+    for line_no, line in enumerate(lines, start=1):
+        match = _TS_LINE_RE.match(line)
+        if match is None:
+            if passages and line.strip():
+                passages[-1].parts.append(line)
+            continue  # lines before the first timestamp are a title or preamble
+        start = _parse_clock(match["clock"])
+        if start is None:
+            message = f"invalid timestamp [{match['clock'][:40]}]; expected [hh:mm:ss] or [mm:ss]"
+            problems.append((line_no, message))
+            continue
+        if passages and start <= passages[-1].start:
+            problems.append((line_no, f"timestamp [{match['clock'].strip()}] is not after the one on line "
+                                      f"{passages[-1].line_no}; timestamps must increase"))
+        restricted, rest = _split_restricted(_clean(match["rest"]))
+        speaker, body = _split_speaker(rest)
+        passages.append(_Passage(line_no, start, restricted, speaker, [body]))
+    segments: list[ParsedSegment] = []
+    for position, passage in enumerate(passages):
+        body = _clean(" ".join(passage.parts))
+        if not body:
+            problems.append((passage.line_no, "no text after the timestamp"))
+        if position + 1 < len(passages):
+            end = passages[position + 1].start
+        elif total_duration is not None:
+            end = float(total_duration)
+            if not math.isfinite(end) or end <= passage.start:
+                problems.append((None, f"total_duration {total_duration!r} is not after the last timestamp "
+                                       f"(line {passage.line_no})"))
+        else:
+            end = passage.start + _estimate_seconds(body)
+        segments.append(ParsedSegment(passage.start, end, passage.speaker, body, passage.restricted))
+    if not passages and not problems:
+        problems.append((None, "no timestamped lines found; expected lines like '[00:01:23] Speaker: text'"))
+    return _finish(segments, problems, "passages")
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _decode(data: bytes) -> str:
+    """Decode UTF-8 (or UTF-16 with a BOM) or explain which byte is wrong."""
+    encoding = "utf-8"
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], codec
+            break
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1 if encoding == "utf-8" else None
+        message = (
+            f"the file is not valid {encoding.upper()} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 and upload it again"
+        )
+        raise TranscriptError([(line, message)]) from exc
+
+
+def _detect_format(text: str) -> str | None:
+    """Guess the format from the content."""
+    lines = [line.strip() for line in _split_lines(text) if line.strip()][:20]
+    if not lines:
+        return None
+    if lines[0].startswith("WEBVTT"):
+        return "vtt"
+    if "-->" in lines[0] or (len(lines) > 1 and "-->" in lines[1]):
+        return "srt"
+    if any(_TS_LINE_RE.match(line) for line in lines):
+        return "txt"
+    return None
+
+
+_FORMAT_ALIASES = {"vtt": "vtt", "webvtt": "vtt", "srt": "srt", "subrip": "srt", "txt": "txt", "text": "txt"}
+
+
+@_only_transcript_errors
+def parse_transcript(
+    data: bytes | str,
+    filename: str | None = None,
+    fmt: str | None = None,
+    *,
+    total_duration: float | None = None,
+) -> list[ParsedSegment]:
+    """Decode and parse a transcript, choosing the format by fmt, extension or content."""
+    text = _decode(data) if isinstance(data, bytes) else data
+    if fmt is not None:
+        chosen = _FORMAT_ALIASES.get(fmt.lower().lstrip("."))
+        if chosen is None:
+            raise TranscriptError(f"unknown transcript format {fmt!r}; use vtt, srt or txt")
+    else:
+        extension = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower().lstrip(".")
+        # A .vtt/.srt name is trusted so a broken header is reported, not misdetected;
+        # .txt is often a mislabelled export, so the content gets a say first.
+        if extension in ("vtt", "srt"):
+            chosen = extension
+        else:
+            chosen = _detect_format(text) or ("txt" if extension == "txt" else None)
+        if chosen is None:
+            if not text.strip():
+                raise TranscriptError("the transcript is empty")
+            raise TranscriptError(
+                "could not recognise the transcript format; "
+                "expected WebVTT (.vtt), SubRip (.srt) or timestamped text (.txt)"
+            )
+    if chosen == "vtt":
+        return parse_webvtt(text)
+    if chosen == "srt":
+        return parse_srt(text)
+    return parse_timestamped(text, total_duration=total_duration)
+
+
+def format_timestamp(seconds: float, always_hours: bool = True, millis: bool | None = None) -> str:
+    """Format seconds as hh:mm:ss[.mmm]; millis None shows them only when non-zero."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"cannot format {seconds!r} as a timestamp")
+    total_ms = round(seconds * 1000)
+    whole, ms = divmod(total_ms, 1000)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}" if always_hours or hours else f"{minutes:02d}:{secs:02d}"
+    if millis or (millis is None and ms):
+        clock += f".{ms:03d}"
+    return clock
+
+
+def _field(segment: SegmentLike, name: str) -> Any:
+    """Read a field from a mapping or an object."""
+    if isinstance(segment, Mapping):
+        return segment.get(name)
+    return getattr(segment, name, None)
+
+
+def _check_language(language: str) -> str:
+    """Return a language tag that is safe to write into a file."""
+    if not _LANGUAGE_RE.match(language):
+        raise ValueError(f"invalid language tag {language!r}")
+    return language
+
+
+class _Row(NamedTuple):
+    """A segment normalised for export."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+    restricted: bool
+    language: str | None
+
+
+def _export_rows(segments: Iterable[SegmentLike], include_restricted: bool) -> list[_Row]:
+    """Normalise segments for export, sorted by start, dropping empty and withheld ones."""
+    rows: list[_Row] = []
+    for segment in segments:
+        restricted = bool(_field(segment, "restricted"))
+        text = _clean(str(_field(segment, "text") or ""))
+        if (restricted and not include_restricted) or not text:
+            continue
+        start, end = float(_field(segment, "start")), float(_field(segment, "end"))
+        if not end > start:
+            raise ValueError(f"segment at {start} s ends at {end} s, before it starts")
+        speaker = _clean(str(_field(segment, "speaker") or "")) or None
+        language = _field(segment, "language")
+        language = _check_language(language) if language else None
+        rows.append(_Row(start, end, speaker, text, restricted, language))
+    rows.sort(key=lambda row: (row.start, row.end))
+    return rows
+
+
+def _vtt_escape(value: str) -> str:
+    """Escape text for a WebVTT cue (also neutralises '-->')."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_webvtt(
+    segments: Iterable[SegmentLike], language: str | None = None, *, include_restricted: bool = False
+) -> str:
+    """Render segments as a WebVTT document."""
+    out = ["WEBVTT"]
+    if language:
+        out.append(f"Language: {_check_language(language)}")
+    out.append("")
+    for number, row in enumerate(_export_rows(segments, include_restricted), start=1):
+        payload = _vtt_escape(row.text)
+        if row.restricted:
+            payload = f"{RESTRICTED_MARKER} {payload}"
+        if row.language and row.language != language:
+            payload = f"<lang {row.language}>{payload}</lang>"
+        if row.speaker:
+            payload = f"<v {_vtt_escape(row.speaker)}>{payload}"
+        timing = f"{format_timestamp(row.start, millis=True)} --> {format_timestamp(row.end, millis=True)}"
+        out += [str(number), timing, payload, ""]
+    return "\n".join(out)
+
+
+def to_plain_text(
+    segments: Iterable[SegmentLike], title: str | None = None, *, include_restricted: bool = False
+) -> str:
+    """Render segments as '[00:01:23] Speaker: text' lines."""
+    out = [_clean(title), ""] if title and _clean(title) else []
+    for row in _export_rows(segments, include_restricted):
+        parts = [f"[{format_timestamp(row.start)}]"]
+        if row.restricted:
+            parts.append(RESTRICTED_MARKER)
+        parts.append(f"{row.speaker}: {row.text}" if row.speaker else row.text)
+        out.append(" ".join(parts))
+    return "\n".join(out) + "\n"
