@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
@@ -54,6 +54,35 @@ def _drop_everything() -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request sees a fresh `g`, as in production.
+
+    The `app` fixture keeps one app context pushed so tests can call services; Flask reuses it for
+    test requests, which would carry `g` (Flask-Login's user, the CSRF token) from one client to
+    another. The test's own `g` is put back after each request.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        saved = {name: g.get(name) for name in g} if _has_app_context() else None
+        if saved is not None:
+            for name in list(g):
+                g.pop(name)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if saved is not None:
+                for name in list(g):
+                    g.pop(name)
+                for name, value in saved.items():
+                    setattr(g, name, value)
+
+
+def _has_app_context() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
 @pytest.fixture()
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app({
@@ -68,10 +97,10 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
         "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
-        if app.extensions["search"] is not None:  # TEMPORARY
-            app.extensions["search"].ensure()
+        app.extensions["search"].ensure()
         yield app
         db.session.remove()
         db.engine.dispose()

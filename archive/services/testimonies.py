@@ -27,7 +27,7 @@ SCALAR_FIELDS = (
 # Changes to these are logged as "changed" only: consent notes may name people.
 PRIVATE_FIELDS = {"consent_notes"}
 ACCESS_FIELDS = {"access", "status", "embargo_until", "consent_audio", "consent_transcript", "consent_name",
-                 "consent_face_voice"}
+                 "consent_face_voice", "consent_withdrawn_at"}
 
 
 def testimony_values(data: dict[str, Any], *, defaults: bool = True) -> dict[str, Any]:
@@ -206,7 +206,7 @@ def update_testimony(testimony: Testimony, data: dict[str, Any], expected_versio
                      actor: Any = None) -> Testimony:
     """Save the edited scalar fields, refusing stale forms."""
     check_version(testimony, expected_version)
-    changes = _apply_scalars(testimony, testimony_values(data))
+    changes = _apply_scalars(testimony, testimony_values(data, defaults=False))
     if "narrator" in data and data["narrator"] is not None and data["narrator"] is not testimony.narrator:
         changes["narrator"] = [testimony.narrator_id, data["narrator"].id]
         testimony.narrator = data["narrator"]
@@ -315,8 +315,12 @@ def withdraw_consent(testimony: Testimony, expected_version: int | None, actor: 
 
 
 def delete_testimony(testimony: Testimony, actor: Any = None) -> None:
-    """Delete a testimony with its route, transcript and recording rows."""
+    """Delete a testimony with its route, transcript and recordings (rows and files)."""
+    from archive.services.recordings import remove_files  # recordings builds on this module
+
+    files = [rec.storage_path for rec in testimony.recordings]
     audit.record("testimony.delete", testimony, {"title": testimony.title}, actor=actor)
     db.session.delete(testimony)
     db.session.commit()
+    remove_files(files)
 

@@ -1,0 +1,124 @@
+"""Flask commands: archive (import, load-demo), users, search."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from archive.models import ROLES
+from archive.services import imports, search_sync, users
+from archive.services.errors import ValidationError
+from archive.services.vocabulary import seed_vocabulary
+
+archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
+users_cli = AppGroup("users", help="Manage accounts.")
+search_cli = AppGroup("search", help="Maintain the search index.")
+
+
+@archive_cli.command("seed")
+def seed_command() -> None:
+    """Load the controlled vocabularies (places, categories, topics)."""
+    added = seed_vocabulary()
+    click.echo(f"Vocabulary: {added['places']} places, {added['categories']} categories, {added['topics']} topics added.")
+
+
+@archive_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--media-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory that the `media` and `transcript_vtt` paths are relative to (default: the file's directory).")
+def import_command(file: Path, media_root: Path | None) -> None:
+    """Import testimonies from a JSON Lines file (validated whole before anything is written)."""
+    seed_vocabulary()
+    try:
+        report = imports.import_jsonl(file, media_root or file.parent, progress=_progress_bar)
+    except imports.ImportProblems as problems:
+        click.echo(f"{file}: {len(problems.problems)} problem(s); nothing was imported.", err=True)
+        for problem in problems.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {report.created} new and updated {report.updated} testimonies "
+               f"({report.unchanged} unchanged).")
+
+
+@archive_cli.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Only load when the archive holds no testimony yet.")
+def load_demo_command(if_empty: bool) -> None:
+    """Load the demonstration collection (fictional testimonies and a public-record profile)."""
+    seed_vocabulary()
+    if if_empty and imports.archive_has_testimonies():
+        click.echo("The archive already holds testimonies; demo not loaded.")
+        return
+    report = imports.load_demo(progress=_progress_bar)
+    click.echo(f"Demo collection: {report.created} new, {report.updated} updated, {report.unchanged} unchanged.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+# Checked by the service rather than click.Choice, so a bad role is reported like every other
+# invalid value (an "Error: role ..." line and exit status 1), not as a usage error (status 2).
+@click.option("--role", required=True, metavar="|".join(ROLES), help="The account's role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--approved/--not-approved", default=None, help="Researchers start unapproved unless --approved.")
+def create_user_command(email: str, role: str, password_stdin: bool, approved: bool | None) -> None:
+    """Create an account (the password is prompted for, or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = users.create_user(email, password, role.strip().lower(), approved=approved)
+    except ValidationError as error:
+        for field, messages in error.errors.items():
+            for message in messages:
+                click.echo(f"Error: {field} {message}", err=True)
+        sys.exit(1)
+    click.echo(f"Created {user.role} {user.email}{'' if user.approved else ' (awaiting approval)'}.")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database."""
+    with click.progressbar(length=imports.count_testimonies(), label="Indexing", file=sys.stderr) as bar:
+        count = search_sync.reindex(progress=bar.update)
+    click.echo(f"Indexed {count} testimonies.")
+
+
+@search_cli.command("verify")
+@click.option("--repair", is_flag=True, help="Fix every difference found.")
+def verify_command(repair: bool) -> None:
+    """Compare the index with the database (and repair it with --repair)."""
+    search_sync.drain_outbox() if repair else None
+    report = search_sync.verify(repair=repair)
+    problems = sum(len(v) for v in report.values())
+    for kind, ids in report.items():
+        if ids:
+            click.echo(f"{kind}: {len(ids)} ({', '.join(map(str, ids[:20]))}{' …' if len(ids) > 20 else ''})")
+    if not problems:
+        click.echo("Index matches the database.")
+    elif repair:
+        click.echo(f"Repaired {problems} difference(s).")
+    else:
+        click.echo(f"{problems} difference(s); run with --repair to fix them.")
+        sys.exit(1)
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """Draw a progress bar on stderr for long imports."""
+    if total < 20 or not sys.stderr.isatty() and not current_app.config.get("FORCE_PROGRESS"):
+        return
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(archive_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(search_cli)

@@ -1,0 +1,209 @@
+"""Keep the search index in step with the database through an outbox.
+
+Every flush that touches a testimony (or its narrator, route, transcript, tags or recording) inserts
+outbox rows in the same transaction. After commit the outbox is drained: each listed testimony is
+re-read from the database and written to (or removed from) the index. A rollback discards the rows
+with everything else; a crash before draining leaves them for the next start or for
+`flask search verify --repair`.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.extensions import db
+from archive.models import Chapter, Narrator, Recording, RouteLeg, SearchOutbox, Segment, Testimony
+from archive.sanitize import html_to_text
+from archive.search import IndexBusy, SearchEngine, load_place_groups
+from archive.services.access import testimony_visibility
+from archive.services.vocabulary import DATA_DIR, age_group
+
+log = logging.getLogger(__name__)
+_CHILDREN = (Segment, RouteLeg, Chapter, Recording)
+_deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine and register the session hooks (once per process)."""
+    app.extensions["search"] = SearchEngine(Path(app.config["SEARCH_INDEX_DIR"]),
+                                            load_place_groups(DATA_DIR / "places.csv"))
+    app.extensions["search_drained_at_start"] = False
+    if not getattr(FlaskSession, "_archive_outbox_hooks", False):
+        event.listen(FlaskSession, "after_flush", _record_outbox)
+        event.listen(FlaskSession, "after_commit", _after_commit)
+        FlaskSession._archive_outbox_hooks = True  # type: ignore[attr-defined]
+
+    @app.before_request
+    def _repair_once() -> None:
+        # Repairs what a crash between commit and indexing left behind, once per process.
+        if not app.extensions["search_drained_at_start"]:
+            app.extensions["search_drained_at_start"] = True
+            drain_outbox()
+
+
+def engine() -> SearchEngine:
+    """The current app's search engine."""
+    return current_app.extensions["search"]
+
+
+def _record_outbox(session: Session, flush_context: Any) -> None:
+    ids: set[int] = set()
+    narrator_ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Testimony) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, _CHILDREN) and obj.testimony_id is not None:
+            ids.add(obj.testimony_id)
+        elif isinstance(obj, Narrator) and obj.id is not None and obj not in session.new:
+            narrator_ids.add(obj.id)
+    connection = session.connection()
+    if narrator_ids:
+        ids.update(connection.scalars(select(Testimony.id).where(Testimony.narrator_id.in_(narrator_ids))))
+    if ids:
+        connection.execute(insert(SearchOutbox), [{"testimony_id": i} for i in sorted(ids)])
+        session.info["search_dirty"] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop("search_dirty", False) and not _deferred.get() and current_app.config.get("SEARCH_SYNC", True):
+        drain_outbox()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Batch index work: commits inside only fill the outbox, drained once at the end."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        # Also after an error: whatever was committed before it must become searchable.
+        drain_outbox()
+
+
+def drain_outbox(limit: int = 500) -> int:
+    """Apply pending outbox rows to the index; returns how many testimonies were refreshed."""
+    done = 0
+    with Session(db.engine) as session:
+        while True:
+            rows = session.execute(select(SearchOutbox.id, SearchOutbox.testimony_id)
+                                   .order_by(SearchOutbox.id).limit(limit)).all()
+            if not rows:
+                return done
+            ids = sorted({r.testimony_id for r in rows})
+            upserts, deletes = load_documents(session, ids)
+            try:
+                engine().apply(upserts, deletes)
+            except IndexBusy:
+                log.warning("search index busy; %d testimonies stay in the outbox", len(ids))
+                return done
+            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id,
+                                                       SearchOutbox.testimony_id.in_(ids)))
+            session.commit()
+            done += len(ids)
+
+
+def load_documents(session: Session, ids: Iterable[int]) -> tuple[list[dict[str, Any]], list[int]]:
+    """Build index documents for the testimonies that exist; the rest are deletions."""
+    ids = list(ids)
+    testimonies = session.scalars(_document_query().where(Testimony.id.in_(ids))).all()
+    found = {t.id for t in testimonies}
+    return [build_document(t) for t in testimonies], [i for i in ids if i not in found]
+
+
+def _document_query() -> Any:
+    return select(Testimony).options(
+        selectinload(Testimony.segments), selectinload(Testimony.route).selectinload(RouteLeg.country),
+        selectinload(Testimony.topics), selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
+        selectinload(Testimony.narrator).selectinload(Narrator.origin_place),
+    )
+
+
+def build_document(t: Testimony) -> dict[str, Any]:
+    """The plain document the engine indexes; real names and consent notes are never part of it."""
+    n = t.narrator
+    places = []
+    for place in (n.origin_province, n.origin_place):
+        if place is not None:
+            places.append(place.name_en)
+    places += [leg.place for leg in t.route if leg.place]
+    return {
+        "id": t.id,
+        "external_id": t.external_id or "",
+        "title": t.title,
+        "summary": html_to_text(t.summary),
+        "pseudonym": n.pseudonym,
+        "public_name": n.public_name if t.consent_name else None,
+        "origin_province": n.origin_province.slug if n.origin_province else None,
+        "origin_place": n.origin_place.slug if n.origin_place else None,
+        "place_names": places,
+        "route_countries": list(dict.fromkeys(leg.country.slug for leg in t.route)),
+        "tags": [topic.slug for topic in t.topics],
+        "languages": t.languages,
+        "gender": n.gender,
+        "birth_year": n.birth_year,
+        "left_north_year": n.left_north_year,
+        "arrived_south_year": n.arrived_south_year,
+        "age_group": age_group(n.age_at_arrival),
+        "occupation": n.occupation.slug if n.occupation else None,
+        "education": n.education.slug if n.education else None,
+        "residence_region": n.residence_region.slug if n.residence_region else None,
+        "interview_date": t.interview_date,
+        "visibility": testimony_visibility(t),
+        "stamp": f"{t.version}:{t.updated_at.isoformat()}:{n.updated_at.isoformat()}:{testimony_visibility(t)}",
+        "segments": [
+            {"id": s.id, "start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,
+             "language": s.language or (t.languages[0] if t.languages else ""), "restricted": s.restricted}
+            for s in t.segments
+        ] if t.consent_transcript or testimony_visibility(t) != "public" else [
+            # Without consent to publish the transcript, the public index holds no transcript text.
+            {"id": s.id, "start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,
+             "language": s.language, "restricted": True}
+            for s in t.segments
+        ],
+    }
+
+
+def iter_all_documents(progress: Callable[[int], None] | None = None, batch: int = 200) -> Iterable[dict[str, Any]]:
+    """Every testimony as a document, in batches so memory stays flat."""
+    with Session(db.engine) as session:
+        ids = session.scalars(select(Testimony.id).order_by(Testimony.id)).all()
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            for t in session.scalars(_document_query().where(Testimony.id.in_(chunk))):
+                yield build_document(t)
+            session.expunge_all()
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database; pending outbox rows become redundant."""
+    with Session(db.engine) as session:
+        session.execute(delete(SearchOutbox))
+        session.commit()
+    return engine().rebuild(iter_all_documents(), progress=progress)
+
+
+def verify(repair: bool = False) -> dict[str, list[int]]:
+    """Compare the index with the database; with repair, fix every difference found."""
+    indexed = engine().stamps("staff")
+    expected: dict[int, str] = {doc["id"]: doc["stamp"] for doc in iter_all_documents()}
+    report = {
+        "missing": sorted(set(expected) - set(indexed)),
+        "stale": sorted(i for i in expected if i in indexed and indexed[i] != expected[i]),
+        "orphaned": sorted(set(indexed) - set(expected)),
+    }
+    if repair and any(report.values()):
+        with Session(db.engine) as session:
+            ids = report["missing"] + report["stale"] + report["orphaned"]
+            upserts, deletes = load_documents(session, ids)
+        engine().apply(upserts, deletes)
+    return report
