@@ -1,0 +1,480 @@
+"""Read side of the listening pages: the "Hear the Defectors" landing page, context and related testimonies.
+
+Every query goes through the access policy (`access.visible_filter`, `access.can_hear`,
+`access.can_read_transcript`, `access.can_see_segment`); nothing here commits.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, select, true
+from sqlalchemy.orm import selectinload
+
+from archive import statistics_data
+from archive.extensions import db
+from archive.models import Narrator, Place, Recording, RouteLeg, Segment, Testimony, Topic
+from archive.models.testimonies import testimony_topics
+from archive.sanitize import excerpt
+from archive.services import access
+from archive.services.statistics import current_table
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 12
+EXCERPT_LENGTH = 180
+RELATED_LIMIT = 4
+# Every route ends in the South: sharing it says nothing, so it is no facet and no reason to relate.
+ROUTE_DESTINATION = "south-korea"
+STATISTICS_URL = "/statistics"
+ARRIVALS_ANCHOR = "arrivals"
+PROVINCE_ANCHOR = "by_home_province"
+SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
+INTERVIEWER_LABELS = {"interviewer", "면담자", "질문자"}
+
+# What happened at each stop of a route, said in words ("Was arrested in Tumen, China").
+EVENT_PHRASES = {
+    "transit": "Passed through",
+    "worked": "Worked in",
+    "hid": "Hid in",
+    "arrested": "Was arrested in",
+    "repatriated": "Was forcibly returned to",
+    "arrived": "Arrived in",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may hear what, as SQL
+
+
+def hearable_filter(user: Any) -> ColumnElement[bool]:
+    """SQL condition selecting testimonies with a recording that `access.can_hear` lets the user play."""
+    audio_consent = true() if access.audience_for(user) == access.STAFF else Testimony.consent_audio.is_(True)
+    return and_(access.visible_filter(user), audio_consent, Testimony.recordings.any())
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing page
+
+
+@dataclass(frozen=True)
+class HearQuery:
+    """The browsing choices of the landing page: a topic, a route country and a decade of arrival."""
+
+    topic: str = ""
+    country: str = ""
+    decade: int | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> HearQuery:
+        """Read the query string leniently: anything unreadable is simply not a filter."""
+        decade = args.get("decade", type=int)
+        if decade is not None and (decade % 10 or not 1940 <= decade <= 2100):
+            decade = None
+        page = args.get("page", 1, type=int) or 1
+        return cls(topic=(args.get("topic") or "").strip()[:80], country=(args.get("country") or "").strip()[:80],
+                   decade=decade, page=max(page, 1))
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is chosen."""
+        return bool(self.topic or self.country or self.decade is not None)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link, with some choices changed (None removes one)."""
+        values = {"topic": self.topic, "country": self.country, "decade": self.decade}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class FacetValue:
+    """One choice of a facet with the number of testimonies it would show."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Card:
+    """What a card on the landing page shows besides the testimony's own fields."""
+
+    testimony: Testimony
+    excerpt: str
+    excerpt_lang: str
+    quoted: bool
+    can_hear: bool
+
+
+@dataclass
+class Landing:
+    """Everything the landing page renders."""
+
+    query: HearQuery
+    featured: list[Card]
+    cards: list[Card]
+    pagination: Any
+    topics: list[FacetValue]
+    countries: list[FacetValue]
+    decades: list[FacetValue]
+    chosen: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+
+
+def _with_card_details() -> tuple[Any, ...]:
+    return (selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
+            selectinload(Testimony.recordings))
+
+
+def _filters(query: HearQuery, skip: str = "") -> list[ColumnElement[bool]]:
+    """SQL conditions for the chosen filters, leaving out one facet's own (for its counts)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.topic and skip != "topic":
+        conditions.append(Testimony.topics.any(Topic.slug == query.topic))
+    if query.country and skip != "country":
+        conditions.append(Testimony.route.any(RouteLeg.country.has(Place.slug == query.country)))
+    if query.decade is not None and skip != "decade":
+        conditions.append(Testimony.narrator.has(and_(Narrator.arrived_south_year >= query.decade,
+                                                      Narrator.arrived_south_year <= query.decade + 9)))
+    return conditions
+
+
+def landing(user: Any, query: HearQuery) -> Landing:
+    """Featured and recent recordings the user may hear, filtered by topic, route country and decade."""
+    base = hearable_filter(user)
+    listing = (select(Testimony).where(base, *_filters(query)).options(*_with_card_details())
+               .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()))
+    pagination = db.paginate(listing, page=query.page, per_page=PER_PAGE, error_out=False)
+    featured: list[Testimony] = []
+    if not query.active and query.page == 1:
+        featured = list(db.session.scalars(
+            select(Testimony).where(base, Testimony.featured.is_(True)).options(*_with_card_details())
+            .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()).limit(6)))
+    topics, countries, decades = _facets(user, query)
+    chosen = {}
+    for key, values in (("topic", topics), ("country", countries)):
+        wanted = getattr(query, key)
+        if wanted:
+            chosen[key] = next((v.label for v in values if v.value == wanted), wanted)
+    if query.decade is not None:
+        chosen["decade"] = f"{query.decade}s"
+    total = db.session.scalar(select(func.count(Testimony.id)).where(base)) or 0
+    return Landing(query=query, featured=cards(user, featured), cards=cards(user, list(pagination.items)),
+                   pagination=pagination, topics=topics, countries=countries, decades=decades,
+                   chosen=chosen, total=total)
+
+
+def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetValue], list[FacetValue]]:
+    """Choices of each facet with counts under the other chosen filters."""
+    base = hearable_filter(user)
+    topic_rows = db.session.execute(
+        select(Topic.slug, Topic.label_en, func.count(func.distinct(Testimony.id)))
+        .join(testimony_topics, testimony_topics.c.topic_id == Topic.id)
+        .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
+        .where(base, *_filters(query, skip="topic"))
+        .group_by(Topic.slug, Topic.label_en).order_by(Topic.label_en))
+    topics = [FacetValue(slug, label, count) for slug, label, count in topic_rows]
+    country_rows = db.session.execute(
+        select(Place.slug, Place.name_en, func.count(func.distinct(Testimony.id)))
+        .join(RouteLeg, RouteLeg.country_id == Place.id)
+        .join(Testimony, Testimony.id == RouteLeg.testimony_id)
+        .where(base, Place.slug != ROUTE_DESTINATION, *_filters(query, skip="country"))
+        .group_by(Place.slug, Place.name_en).order_by(Place.name_en))
+    countries = [FacetValue(slug, name, count) for slug, name, count in country_rows]
+    year_rows = db.session.execute(
+        select(Narrator.arrived_south_year, func.count(func.distinct(Testimony.id)))
+        .join(Testimony, Testimony.narrator_id == Narrator.id)
+        .where(base, Narrator.arrived_south_year.is_not(None), *_filters(query, skip="decade"))
+        .group_by(Narrator.arrived_south_year))
+    per_decade: Counter[int] = Counter()
+    for year, count in year_rows:
+        per_decade[year // 10 * 10] += count
+    decades = [FacetValue(str(decade), f"{decade}s", per_decade[decade]) for decade in sorted(per_decade)]
+    return topics, countries, decades
+
+
+def _is_interviewer(speaker: str | None) -> bool:
+    return (speaker or "").strip().lower() in INTERVIEWER_LABELS
+
+
+def cards(user: Any, testimonies: list[Testimony]) -> list[Card]:
+    """Cards with a short quotation of the narrator (never a restricted passage), else the summary."""
+    readable = [t for t in testimonies if access.can_read_transcript(user, t)]
+    quotes: dict[int, Segment] = {}
+    if readable:
+        # Only passages anyone may read become excerpts, whoever is looking: cards get copied around.
+        rows = db.session.scalars(
+            select(Segment).where(Segment.testimony_id.in_([t.id for t in readable]),
+                                  Segment.restricted == false(), Segment.position <= 12)
+            .order_by(Segment.testimony_id, Segment.position))
+        for segment in rows:
+            if segment.testimony_id not in quotes and not _is_interviewer(segment.speaker):
+                quotes[segment.testimony_id] = segment
+    result = []
+    for t in testimonies:
+        quote = quotes.get(t.id)
+        if quote is not None:
+            result.append(Card(t, excerpt(quote.text, EXCERPT_LENGTH), quote.language or _main_language(t), True,
+                               access.can_hear(user, t)))
+        else:
+            result.append(Card(t, excerpt(t.summary, EXCERPT_LENGTH), "", False, access.can_hear(user, t)))
+    return result
+
+
+def _main_language(t: Testimony) -> str:
+    return t.languages[0] if t.languages else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Listening page
+
+
+@dataclass
+class Stop:
+    """One stop of the narrator's route, in words."""
+
+    phrase: str
+    place: str
+    country: str
+    country_slug: str
+    year: int | None
+    event: str
+
+    @property
+    def browsable(self) -> bool:
+        """Whether the landing page can usefully be filtered by this stop's country."""
+        return bool(self.country_slug) and self.country_slug != ROUTE_DESTINATION
+
+
+@dataclass
+class Figure:
+    """A sentence linking the narrator to the published statistics."""
+
+    text: str
+    url: str
+    source: str
+
+
+@dataclass
+class Related:
+    """A related testimony and why it is related."""
+
+    testimony: Testimony
+    reasons: list[str]
+
+
+@dataclass
+class ListeningPage:
+    """What the listening page shows beside the testimony itself."""
+
+    start: float
+    autoplay: bool
+    can_hear: bool
+    can_read_transcript: bool
+    staff: bool
+    itinerary: list[Stop]
+    arrival: Figure | None
+    province: Figure | None
+    related: list[Related]
+    caption_language: str
+    current_position: int | None
+    speeds: tuple[float, ...] = SPEEDS
+
+
+def seconds_param(value: float) -> str:
+    """Format seconds for a URL ("83", "38.3")."""
+    text = f"{max(float(value), 0.0):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def clock(seconds: float | None) -> str:
+    """Show a moment of the recording as M:SS or H:MM:SS (whole seconds, rounded down)."""
+    whole = int(max(float(seconds or 0), 0.0))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _short_source(table: Any) -> str:
+    """"Ministry of Unification of the Republic of Korea, end of 2024" rather than the full citation."""
+    name = table.source.split("(")[0].split(";")[0].strip().rstrip(",") or table.source
+    return f"{name}, {table.as_of}" if table.as_of else name
+
+
+def parse_start(raw: str | None, duration: float | None = None) -> float:
+    """Read ?t= as seconds ("83", "83.5", "1:23", "1:02:03"); anything else starts at 0."""
+    if not raw:
+        return 0.0
+    raw = raw.strip()[:20]
+    try:
+        if ":" in raw:
+            value = 0.0
+            for part in raw.split(":"):
+                value = value * 60 + float(part)
+        else:
+            value = float(raw.rstrip("s"))
+    except ValueError:
+        return 0.0
+    if not math.isfinite(value) or value < 0:
+        return 0.0
+    if duration and value > duration:
+        return 0.0
+    return round(value, 2)
+
+
+def itinerary(t: Testimony) -> list[Stop]:
+    """The route as ordered stops with what happened at each, in words."""
+    stops = []
+    for leg in t.route:
+        phrase = EVENT_PHRASES.get(leg.event, leg.event.capitalize())
+        stops.append(Stop(phrase, leg.place or "", leg.country.name_en if leg.country else "",
+                          leg.country.slug if leg.country else "", leg.year, leg.event))
+    return stops
+
+
+def arrival_figure(year: int | None) -> Figure | None:
+    """Place the year of arrival among the yearly figures (an administrator's update wins over the CSV)."""
+    if year is None:
+        return None
+    try:
+        table = current_table(statistics_data.ARRIVALS)
+        peak, peak_count = statistics_data.peak_year(table)
+    except (OSError, ValueError, KeyError):  # a broken statistics file must not break a testimony page
+        log.warning("arrivals statistics unavailable", exc_info=True)
+        return None
+    url = f"{STATISTICS_URL}#{ARRIVALS_ANCHOR}"
+    source = _short_source(table)
+    for row in table.rows:
+        first, last = row.get("first_year"), row["last_year"]
+        if not (first is None and year <= last) and not (first is not None and first <= year <= last):
+            continue
+        total = row["total"]
+        if first == last:
+            if year == peak:
+                text = f"Arrived in {year}, the peak year: {total:,} arrivals"
+            else:
+                text = f"Arrived in {year}: {total:,} arrivals that year (the peak was {peak}: {peak_count:,})"
+        elif first is None:
+            text = f"Arrived in {year}: {total:,} arrivals in all up to the end of {last}"
+        else:
+            text = f"Arrived in {year}: {total:,} arrivals in {first}–{last} (counted together)"
+        return Figure(text, url, source)
+    return Figure(f"Arrived in {year}: figures for that year are not yet published", url, source)
+
+
+def province_figure(place: Place | None) -> Figure | None:
+    """How many arrivals came from the narrator's home province."""
+    if place is None:
+        return None
+    try:
+        table = current_table("by_home_province")
+    except (OSError, ValueError, KeyError):
+        log.warning("province statistics unavailable", exc_info=True)
+        return None
+    names = {name.casefold() for name in place.variants}
+    totals = [(row, int(row["male"]) + int(row["female"])) for row in table.rows]
+    everyone = sum(total for _, total in totals)
+    ranked = sorted(totals, key=lambda item: -item[1])
+    for rank, (row, total) in enumerate(ranked, start=1):
+        labels = {str(row.get("category") or "").casefold(), str(row.get("category_ko") or "").casefold()}
+        labels |= {label.removesuffix("도").removesuffix("시") for label in labels}
+        if not names & labels:
+            continue
+        share = round(100 * total / everyone) if everyone else 0
+        where = "the most of any province" if rank == 1 else f"ranked {rank} of {len(ranked)} provinces"
+        text = f"{place.name_en}: {total:,} arrivals ({share}% of those whose home province is recorded), {where}"
+        return Figure(text, f"{STATISTICS_URL}#{PROVINCE_ANCHOR}", _short_source(table))
+    return None
+
+
+def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related]:
+    """Visible testimonies sharing the home province, a route country or a topic, best matches first."""
+    visible = access.visible_filter(user)
+    scores: Counter[int] = Counter()
+    reasons: dict[int, list[str]] = {}
+
+    def note(testimony_id: int, weight: int, reason: str) -> None:
+        scores[testimony_id] += weight
+        reasons.setdefault(testimony_id, []).append(reason)
+
+    province = t.narrator.origin_province
+    if province is not None:
+        for (other,) in db.session.execute(
+                select(Testimony.id).join(Narrator, Testimony.narrator_id == Narrator.id)
+                .where(visible, Testimony.id != t.id, Narrator.origin_province_id == province.id)):
+            note(other, 2, f"also from {province.name_en}")
+    countries = {leg.country_id: leg.country for leg in t.route
+                 if leg.country and leg.country.slug != ROUTE_DESTINATION}
+    if countries:
+        for other, country_id in db.session.execute(
+                select(RouteLeg.testimony_id, RouteLeg.country_id).distinct()
+                .join(Testimony, Testimony.id == RouteLeg.testimony_id)
+                .where(visible, Testimony.id != t.id, RouteLeg.country_id.in_(list(countries)))):
+            note(other, 1, f"also through {countries[country_id].name_en}")
+    topics = {topic.id: topic for topic in t.topics}
+    if topics:
+        for other, topic_id in db.session.execute(
+                select(testimony_topics.c.testimony_id, testimony_topics.c.topic_id)
+                .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
+                .where(visible, Testimony.id != t.id, testimony_topics.c.topic_id.in_(list(topics)))):
+            note(other, 1, f"also about {topics[topic_id].label_en.lower()}")
+    if not scores:
+        return []
+    loaded = {other.id: other for other in db.session.scalars(
+        select(Testimony).where(Testimony.id.in_(list(scores)), visible).options(*_with_card_details()))}
+    newest_first = sorted(loaded, key=lambda other: (loaded[other].published_at or datetime.min, other), reverse=True)
+    best = sorted(newest_first, key=lambda other: -scores[other])
+    return [Related(loaded[other], reasons[other]) for other in best[:limit]]
+
+
+def listening_page(user: Any, t: Testimony, *, start_param: str | None = None, autoplay: bool = False,
+                   segments: list[Segment] | None = None) -> ListeningPage:
+    """Gather the player settings and the context around a testimony the user may see."""
+    if not access.can_view(user, t):  # the view already answered 404; never build context for hidden records
+        raise LookupError("testimony not visible")
+    can_hear = access.can_hear(user, t) and t.recording is not None
+    duration = t.recording.duration_seconds if can_hear and t.recording else None
+    start = parse_start(start_param, duration)
+    can_read = access.can_read_transcript(user, t)
+    current = None
+    if start and can_read:
+        for segment in segments if segments is not None else t.segments:
+            if segment.start <= start:
+                current = segment.position
+            else:
+                break
+    languages = [s.language for s in t.segments if s.language] if can_read else []
+    caption_language = _main_language(t) or (Counter(languages).most_common(1)[0][0] if languages else "")
+    return ListeningPage(
+        start=start, autoplay=autoplay and can_hear, can_hear=can_hear,
+        can_read_transcript=can_read, staff=access.audience_for(user) == access.STAFF,
+        itinerary=itinerary(t), arrival=arrival_figure(t.narrator.arrived_south_year),
+        province=province_figure(t.narrator.origin_province), related=related(user, t),
+        caption_language=caption_language, current_position=current,
+    )
+
+
+def transcript_segments(user: Any, t: Testimony) -> list[Segment]:
+    """Segments a download may contain: none without transcript access, restricted ones for staff only."""
+    if not access.can_read_transcript(user, t):
+        return []
+    return [segment for segment in t.segments if access.can_see_segment(user, segment)]
+
+
+def recording_is_public(t: Testimony) -> bool:
+    """Whether anyone at all may hear the recording (so shared caches may keep it)."""
+    return access.testimony_visibility(t) == access.PUBLIC and bool(t.consent_audio)
+
+
+def hearable_recording(user: Any, recording_id: int) -> Recording | None:
+    """The recording if the user may hear it, else None (missing and hidden look the same)."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or not access.can_hear(user, recording.testimony):
+        return None
+    return recording

@@ -1,0 +1,74 @@
+"""Hear the Defectors: the listening landing page and transcript downloads (WebVTT, plain text)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from archive.models import Segment, Testimony
+from archive.services import access, catalog, listening
+from archive.transcripts import to_plain_text, to_webvtt
+
+bp = Blueprint("listen", __name__)
+
+
+@bp.get("/hear/")
+def hear() -> str:
+    """Featured and recent recordings, browsable by topic, route country and decade of arrival."""
+    page = listening.landing(current_user, listening.HearQuery.from_args(request.args))
+    return render_template("public/hear.html", page=page)
+
+
+@bp.get("/testimonies/<int:testimony_id>/transcript.vtt")
+def transcript_vtt(testimony_id: int) -> Response:
+    """The transcript as WebVTT captions: restricted passages only for staff, and marked."""
+    t, segments = _transcript_or_404(testimony_id)
+    language = _language(t)
+    body = to_webvtt(segments, language or None, include_restricted=access.is_user_staff(current_user))
+    return _download(body, "text/vtt", f"testimony-{t.id}.vtt")
+
+
+@bp.get("/testimonies/<int:testimony_id>/transcript.txt")
+def transcript_txt(testimony_id: int) -> Response:
+    """The transcript as '[00:01:23] Speaker: text' lines."""
+    t, segments = _transcript_or_404(testimony_id)
+    body = to_plain_text(segments, t.title, include_restricted=access.is_user_staff(current_user))
+    return _download(body, "text/plain", f"testimony-{t.id}.txt")
+
+
+@bp.app_template_global("listening_page")
+def listening_page_global(t: Testimony, segments: list[Segment] | None = None) -> listening.ListeningPage:
+    """Context for templates/public/testimony.html, computed for the current user and request."""
+    return listening.listening_page(current_user, t, start_param=request.args.get("t"),
+                                    autoplay=request.args.get("autoplay") == "1", segments=segments)
+
+
+@bp.app_template_global("seconds_param")
+def seconds_param_global(value: float) -> str:
+    """Seconds for a ?t= link."""
+    return listening.seconds_param(value)
+
+
+@bp.app_template_filter("clock")
+def clock_filter(value: float | None) -> str:
+    """A moment of a recording as M:SS."""
+    return listening.clock(value)
+
+
+def _transcript_or_404(testimony_id: int) -> tuple[Testimony, list[Segment]]:
+    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    if not access.can_read_transcript(current_user, t) or not t.segments:
+        abort(404)
+    return t, listening.transcript_segments(current_user, t)
+
+
+def _language(t: Testimony) -> str:
+    return t.languages[0] if t.languages else ""
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    # Never cached: a passage a curator restricts must disappear at once, everywhere.
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
