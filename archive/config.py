@@ -33,7 +33,8 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # Demo recordings ship with the repository under media/.
         "DEMO_MEDIA_ROOT": str(PROJECT_ROOT / "media"),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failing statement must not carry real names into a log line.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "MAX_UPLOAD_BYTES": max_upload,
         # Werkzeug refuses larger bodies before any view runs; leave room for the form fields.
@@ -49,6 +50,12 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "MEDIA_SENDFILE": os.environ.get("ARCHIVE_MEDIA_SENDFILE", ""),
         "LOGIN_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_SECONDS", "900")),
+        "LOGIN_IP_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_IP_MAX_FAILURES", "20")),
+        "LOGIN_IP_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_IP_WINDOW_SECONDS", "900")),
+        "REGISTER_IP_MAX_ATTEMPTS": int(os.environ.get("ARCHIVE_REGISTER_IP_MAX_ATTEMPTS", "5")),
+        "REGISTER_IP_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_REGISTER_IP_WINDOW_SECONDS", "3600")),
+        # How many reverse proxies (e.g. 1 for nginx) add themselves to X-Forwarded-For.
+        "TRUSTED_PROXIES": int(os.environ.get("ARCHIVE_TRUSTED_PROXIES", "0")),
     }
     config.update(overrides)
     if "SQLALCHEMY_DATABASE_URI" in overrides:

@@ -140,3 +140,24 @@ def excerpt(value: str | None, length: int = 200) -> str:
     # Without a space in the last stretch (one very long word, or unspaced script) cut mid-word.
     cut = cut[:boundary] if boundary > len(cut) // 2 else cut[: length - len(_ELLIPSIS)]
     return re.sub(r"[\s.,;:!?…-]+$", "", cut) + _ELLIPSIS
+
+
+_MARK = re.compile(r"(</?mark>)")
+
+
+def clean_snippet(value: str | None) -> Markup:
+    """Return a search snippet as HTML whose only markup is <mark> around matched words."""
+    if not value:
+        return Markup("")
+    parts = _MARK.split(str(value))
+    out = []
+    for part in parts:
+        if part in ("<mark>", "</mark>"):
+            out.append(part)
+        else:
+            # Whatever the engine produced, text is re-escaped here: nothing but <mark> survives.
+            out.append(str(Markup.escape(html.unescape(part))))
+    balanced = "".join(out)
+    if balanced.count("<mark>") != balanced.count("</mark>"):
+        balanced = balanced.replace("<mark>", "").replace("</mark>", "")
+    return Markup(balanced)

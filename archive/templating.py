@@ -3,21 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_login import current_user
-from markupsafe import Markup
 
-from archive.sanitize import clean_html, excerpt
+from archive.models import LANGUAGES
+from archive.sanitize import clean_html, clean_snippet, excerpt
 from archive.services import access
-from archive.services.vocabulary import fold  # noqa: F401  (kept for templates that compare spellings)
-from archive.transcripts import format_timestamp
+from archive.services.listening import clock
 
-LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "zh": "Chinese", "ru": "Russian", "ja": "Japanese"}
-
-
-def timestamp(value: float | None) -> str:
-    """Render seconds as H:MM:SS or M:SS."""
-    if value is None:
-        return ""
-    return format_timestamp(float(value), always_hours=float(value) >= 3600)
 
 
 def duration(value: float | None) -> str:
@@ -32,11 +23,12 @@ def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
     app.jinja_env.filters["clean_html"] = clean_html
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.filters["timestamp"] = timestamp
+    app.jinja_env.filters["safe_snippet"] = clean_snippet
+    app.jinja_env.filters["timestamp"] = clock
     app.jinja_env.filters["duration"] = duration
-    app.jinja_env.filters["language_name"] = lambda code: LANGUAGE_NAMES.get(code, code)
+    app.jinja_env.filters["language_name"] = lambda code: LANGUAGES.get(code, code)
     app.jinja_env.globals["display_name"] = access.display_name
 
     @app.context_processor
     def inject_user_flags() -> dict[str, object]:
-        return {"is_staff": access.is_user_staff(current_user), "Markup": Markup}
+        return {"is_staff": access.is_user_staff(current_user), "is_admin": access.can_administer(current_user)}

@@ -2,6 +2,8 @@
 from archive.models.media import Recording
 from archive.models.narrators import GENDERS, Narrator
 from archive.models.search import SearchOutbox
+from archive.models.security import AccessRequest, ClientThrottle  # noqa: F401  (security tables)
+from archive.models.statistics import StatisticsTable  # noqa: F401  (admin-edited statistics)
 from archive.models.testimonies import (
     ACCESS_LEVELS,
     LANGUAGES,

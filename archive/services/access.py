@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from archive.models import Narrator, Segment, Testimony, User
+from archive.models import Narrator, Recording, Segment, Testimony, User
 from archive.models.base import utcnow
 
 PUBLIC = "public"
@@ -64,6 +64,23 @@ def can_edit(user: Any) -> bool:
     return audience_for(user) == STAFF
 
 
+def can_administer(user: Any) -> bool:
+    """Only active admins manage accounts and read the audit log."""
+    return bool(getattr(user, "is_authenticated", False) and user.role == "admin" and user.active)
+
+
+def can_view_narrator(user: Any, narrator: Narrator | None) -> bool:
+    """A narrator exists for this user only through at least one testimony the user may see."""
+    return narrator is not None and any(can_view(user, t) for t in narrator.testimonies)
+
+
+def narrator_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
+    """SQL condition on narrators matching `can_view_narrator`."""
+    if audience_for(user) == STAFF:
+        return true()
+    return Narrator.testimonies.any(visible_filter(user, on))
+
+
 def visible_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
     """SQL condition selecting exactly the testimonies `can_view` allows."""
     audience = audience_for(user)
@@ -87,10 +104,29 @@ def can_read_transcript(user: Any, testimony: Testimony) -> bool:
 
 
 def can_hear(user: Any, testimony: Testimony) -> bool:
-    """Recordings need the narrator's consent to publish audio unless the listener is staff."""
+    """Recordings need the narrator's consent to publish audio unless the listener is staff.
+
+    A video shows the narrator's face: it also needs consent to show face and voice unaltered.
+    """
     if not can_view(user, testimony):
         return False
-    return audience_for(user) == STAFF or testimony.consent_audio
+    if audience_for(user) == STAFF:
+        return True
+    if not testimony.consent_audio:
+        return False
+    return testimony.consent_face_voice or not any(r.is_video for r in testimony.recordings)
+
+
+def hearable_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
+    """SQL condition selecting testimonies with a recording that `can_hear` lets the user play."""
+    if audience_for(user) == STAFF:
+        return Testimony.recordings.any()
+    return and_(
+        visible_filter(user, on),
+        Testimony.consent_audio.is_(True),
+        Testimony.recordings.any(),
+        or_(Testimony.consent_face_voice.is_(True), ~Testimony.recordings.any(Recording.mime_type.like("video/%"))),
+    )
 
 
 def can_see_segment(user: Any, segment: Segment) -> bool:
@@ -114,6 +150,11 @@ def display_name(narrator: Narrator, testimony: Testimony | None = None) -> str:
 
 def can_see_real_name(user: Any) -> bool:
     """Real names are for curators and admins only."""
+    return audience_for(user) == STAFF
+
+
+def can_see_private_notes(user: Any) -> bool:
+    """Consent notes and curator notes are for curators and admins only."""
     return audience_for(user) == STAFF
 
 

@@ -51,12 +51,6 @@ EVENT_PHRASES = {
 # Who may hear what, as SQL
 
 
-def hearable_filter(user: Any) -> ColumnElement[bool]:
-    """SQL condition selecting testimonies with a recording that `access.can_hear` lets the user play."""
-    audio_consent = true() if access.audience_for(user) == access.STAFF else Testimony.consent_audio.is_(True)
-    return and_(access.visible_filter(user), audio_consent, Testimony.recordings.any())
-
-
 # ---------------------------------------------------------------------------------------------
 # Landing page
 
@@ -147,7 +141,7 @@ def _filters(query: HearQuery, skip: str = "") -> list[ColumnElement[bool]]:
 
 def landing(user: Any, query: HearQuery) -> Landing:
     """Featured and recent recordings the user may hear, filtered by topic, route country and decade."""
-    base = hearable_filter(user)
+    base = access.hearable_filter(user)
     listing = (select(Testimony).where(base, *_filters(query)).options(*_with_card_details())
                .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()))
     pagination = db.paginate(listing, page=query.page, per_page=PER_PAGE, error_out=False)
@@ -172,7 +166,7 @@ def landing(user: Any, query: HearQuery) -> Landing:
 
 def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetValue], list[FacetValue]]:
     """Choices of each facet with counts under the other chosen filters."""
-    base = hearable_filter(user)
+    base = access.hearable_filter(user)
     topic_rows = db.session.execute(
         select(Topic.slug, Topic.label_en, func.count(func.distinct(Testimony.id)))
         .join(testimony_topics, testimony_topics.c.topic_id == Topic.id)

@@ -27,16 +27,35 @@ class LoginRefused(DomainError):
 
 def create_user(email: str, password: str, role: str, *, approved: bool | None = None, actor: Any = None) -> User:
     """Create an account; researchers wait for an admin's approval."""
+    user = add_user(email, password, role, approved=approved, actor=actor)
+    db.session.commit()
+    return user
+
+
+def credential_errors(email: str, password: str) -> dict[str, list[str]]:
+    """Shape problems of an email and a password (not whether the email is taken)."""
     errors: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         errors["email"] = ["must be a valid email address"]
-    elif db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if len(password or "") < MIN_PASSWORD:
+        errors["password"] = [f"must be at least {MIN_PASSWORD} characters"]
+    return errors
+
+
+def email_taken(email: str) -> User | None:
+    """The account registered under this email (case-insensitive), if any."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def add_user(email: str, password: str, role: str, *, approved: bool | None = None, actor: Any = None) -> User:
+    """Validate and add an account to the current transaction (the caller commits)."""
+    errors = credential_errors(email, password)
+    email = (email or "").strip().lower()
+    if "email" not in errors and email_taken(email) is not None:
         errors["email"] = ["is already registered"]
     if role not in ROLES:
         errors["role"] = [f"must be one of {', '.join(ROLES)}"]
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"must be at least {MIN_PASSWORD} characters"]
     if errors:
         raise ValidationError(errors)
     user = User(email=email, password_hash=generate_password_hash(password), role=role,
@@ -44,7 +63,6 @@ def create_user(email: str, password: str, role: str, *, approved: bool | None =
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, {"role": role, "approved": user.approved}, actor=actor)
-    db.session.commit()
     return user
 
 

@@ -6,10 +6,8 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every blueprint and the error pages."""
-    from archive.views import auth, curator, errors, media, public
+    from archive.views import admin, auth, curator, errors, listen, media, public, search, statistics
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(curator.bp)
-    app.register_blueprint(media.bp)
+    for module in (public, listen, media, search, statistics, auth, curator, admin):
+        app.register_blueprint(module.bp)
     errors.init_app(app)

@@ -1,37 +1,59 @@
-"""Login, logout and password change."""
+"""Login, logout, password change and researcher registration."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from archive.forms.auth import LoginForm, PasswordChangeForm
-from archive.services import users
+from archive.forms.auth import LoginForm, PasswordChangeForm, RegisterForm
+from archive.services import accounts, users
 from archive.services.errors import ValidationError
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
+Page = Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 
 def _safe_next(target: str | None) -> str:
     parts = urlsplit(target or "")
-    if target and not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+    if (target and not parts.scheme and not parts.netloc and target.startswith("/")
+            and not target.startswith("//") and "\\" not in target):
         return target
     return url_for("public.home")
 
 
+def _client() -> str:
+    return accounts.client_address(request.remote_addr, list(request.access_route))
+
+
+def _throttled(template: str, form: FlaskForm, refused: accounts.Throttled) -> tuple[str, int, dict[str, str]]:
+    flash(str(refused), "error")
+    return render_template(template, form=form), 429, {"Retry-After": str(refused.retry_after)}
+
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
+def login() -> Page:
     form = LoginForm()
     if form.validate_on_submit():
+        client = _client()
+        try:
+            accounts.check_client("login", client)
+        except accounts.Throttled as refused:
+            return _throttled("auth/login.html", form, refused)
         try:
             user = users.authenticate(form.email.data or "", form.password.data or "")
         except users.LoginRefused as refused:
+            accounts.note_attempt("login", client)
             flash(str(refused), "error")
             return render_template("auth/login.html", form=form), 401
         login_user(user)
-        flash("You are logged in.", "info")
+        if user.role == "researcher" and not user.approved:
+            flash("You are logged in. Your researcher account is waiting for an admin's approval; until then you "
+                  "see what every visitor sees.", "info")
+        else:
+            flash("You are logged in.", "info")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -47,13 +69,20 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def password() -> Response | str:
+def password() -> Page:
     form = PasswordChangeForm()
     if form.validate_on_submit():
+        client = _client()
+        try:
+            accounts.check_client("login", client)
+        except accounts.Throttled as refused:
+            return _throttled("auth/password.html", form, refused)
         try:
             users.change_password(current_user._get_current_object(), form.old_password.data or "",
                                   form.new_password.data or "")
         except ValidationError as error:
+            if "old_password" in error.errors:
+                accounts.note_attempt("login", client)  # guessing the current password counts as a failed login
             for field, messages in error.errors.items():
                 getattr(form, field).errors = list(messages)
             return render_template("auth/password.html", form=form)
@@ -61,3 +90,30 @@ def password() -> Response | str:
         flash("Password changed. Every session was ended; please log in again.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Page:
+    """Researchers ask for an account; an admin approves it before they see more than the public."""
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        client = _client()
+        try:
+            accounts.check_client("register", client)
+        except accounts.Throttled as refused:
+            return _throttled("auth/register.html", form, refused)
+        accounts.note_attempt("register", client)
+        try:
+            accounts.register_researcher(form.email.data or "", form.password.data or "",
+                                         form.affiliation.data or "", form.purpose.data or "")
+        except ValidationError as error:
+            for field, messages in error.errors.items():
+                getattr(form, field).errors = list(messages)
+            return render_template("auth/register.html", form=form)
+        # The same answer whether or not the email was already registered.
+        flash("Thank you. Your request was received; you can log in now, and an admin will review your access.",
+              "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form)

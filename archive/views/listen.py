@@ -48,12 +48,6 @@ def seconds_param_global(value: float) -> str:
     return listening.seconds_param(value)
 
 
-@bp.app_template_filter("clock")
-def clock_filter(value: float | None) -> str:
-    """A moment of a recording as M:SS."""
-    return listening.clock(value)
-
-
 def _transcript_or_404(testimony_id: int) -> tuple[Testimony, list[Segment]]:
     t = catalog.visible_testimony_or_404(current_user, testimony_id)
     if not access.can_read_transcript(current_user, t) or not t.segments:

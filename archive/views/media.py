@@ -23,7 +23,8 @@ from archive.services import listening
 bp = Blueprint("media", __name__, url_prefix="/media")
 
 CHUNK_BYTES = 64 * 1024
-PUBLIC_CACHE = "public, max-age=31536000, immutable"
+# Public media may be cached but is revalidated (a cheap 304 via the ETag) so a withdrawal takes effect at once.
+PUBLIC_CACHE = "public, no-cache"
 PRIVATE_CACHE = "no-store, private"
 X_SENDFILE = "X-Sendfile"
 X_ACCEL = "X-Accel-Redirect:"

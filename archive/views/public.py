@@ -26,10 +26,9 @@ def testimonies() -> str:
 @bp.get("/testimonies/<int:testimony_id>")
 def testimony(testimony_id: int) -> str:
     t = catalog.visible_testimony_or_404(current_user, testimony_id)
-    start = request.args.get("t", 0, type=float) or 0
     return render_template(
         "public/testimony.html", t=t, segments=catalog.visible_segments(current_user, t),
-        can_hear=access.can_hear(current_user, t), start=max(start, 0.0),
+        can_hear=access.can_hear(current_user, t),
         can_see_segment=lambda s: access.can_see_segment(current_user, s),
         show_real_name=access.can_see_real_name(current_user),
     )

@@ -21,7 +21,7 @@ from archive.services import context, statistics
 from archive.services.errors import ConflictError, DomainError
 from archive.services.searching import SMALL_COUNT
 from archive.services.vocabulary import DATA_DIR
-from archive.statistics_data import STATISTICS_DIR, DatasetError, dump_csv, load_table
+from archive.statistics_data import STATISTICS_DIR, DatasetError, load_table
 
 HEADER = "period,first_year,last_year,male,female,total,note"
 
@@ -273,9 +273,18 @@ def test_place_testimonies_through_the_search_engine(app: Flask, factory: Any) -
     assert context.public_place_count(yodok) == 2
 
 
-def test_place_testimonies_database_fallback(app: Flask, factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+class BrokenEngine:
+    """A search engine whose index cannot be read."""
+
+    def search(self, request: Any) -> Any:
+        raise RuntimeError("index unavailable")
+
+
+@pytest.mark.parametrize("engine", [None, BrokenEngine()])
+def test_place_testimonies_database_fallback(app: Flask, factory: Any, monkeypatch: pytest.MonkeyPatch,
+                                            engine: Any) -> None:
     _yodok_testimonies(factory)
-    monkeypatch.setitem(app.extensions, "search", None)
+    monkeypatch.setitem(app.extensions, "search", engine)
     yodok = context.place_or_404("yodok-kwalliso-15")
     assert _titles(context.place_testimonies(yodok, None)) == {"Hangul mention", "Summary mention"}
     assert context.public_place_count(yodok) == 2
@@ -286,6 +295,25 @@ def test_province_testimonies_include_origin(app: Flask, factory: Any) -> None:
     factory.testimony(title="From North Hamgyong")
     ryanggang = context.place_or_404("ryanggang")
     assert _titles(context.place_testimonies(ryanggang, None)) == {"From Ryanggang"}
+
+
+@pytest.mark.parametrize("engine", ["search", "database"])
+def test_province_pages_keep_north_and_south_apart(app: Flask, factory: Any, monkeypatch: pytest.MonkeyPatch,
+                                                  engine: str) -> None:
+    if app.extensions.get("search") is None:
+        pytest.skip("archive.search is not available yet")
+    factory.testimony(title="From North Hamgyong")
+    factory.testimony(title="From South Hamgyong", narrator=factory.narrator(origin_province="South Hamgyong"))
+    factory.testimony(title="Mentions South Hamgyong", narrator=factory.narrator(origin_province="Ryanggang"),
+                      summary="<p>Her aunt lived in 함경남도.</p>")
+    factory.testimony(title="Through Changbai", narrator=factory.narrator(origin_province="Ryanggang"),
+                      route=[{"country": "China", "place": "Changbai", "year": 2008, "event": "transit"}])
+    if engine == "database":
+        monkeypatch.setitem(app.extensions, "search", None)
+    south = context.place_or_404("south-hamgyong")
+    north = context.place_or_404("north-hamgyong")
+    assert _titles(context.place_testimonies(south, None)) == {"From South Hamgyong", "Mentions South Hamgyong"}
+    assert _titles(context.place_testimonies(north, None)) == {"From North Hamgyong"}
 
 
 def test_only_provinces_and_camps_have_pages(app: Flask) -> None:
@@ -320,5 +348,5 @@ def test_main_name_and_query() -> None:
     class P:
         name_en = "Yodok (Kwalliso 15)"
     assert context.main_name(P()) == "Yodok"  # type: ignore[arg-type]
-    assert context.place_query(P()) == 'place:"Yodok" OR "Yodok"'  # type: ignore[arg-type]
+    assert context.place_query(P()) == '"Yodok"'  # type: ignore[arg-type]
 

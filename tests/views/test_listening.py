@@ -388,7 +388,7 @@ def test_hearable_filter_agrees_with_can_hear(app: Flask, factory: Any, auth: An
     users = [None, auth.create("researcher", approved=True), auth.create("researcher", "r2@example.org", False),
              auth.create("curator")]
     for user in users:
-        found = set(db.session.scalars(select(Testimony.id).where(listening.hearable_filter(user))))
+        found = set(db.session.scalars(select(Testimony.id).where(access.hearable_filter(user))))
         expected = {t.id for t in testimonies if t.recording is not None and access.can_hear(user, t)}
         assert found == expected, getattr(user, "role", None)
 

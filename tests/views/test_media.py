@@ -58,7 +58,7 @@ def test_public_recording_is_served_whole_with_long_lived_caching(client: FlaskC
     assert response.headers["Accept-Ranges"] == "bytes"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["ETag"] == f'"{SHA256}"'
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Cache-Control"] == "public, no-cache"
     assert "Content-Range" not in response.headers
 
 
@@ -233,7 +233,7 @@ def test_x_sendfile_sends_the_absolute_path_and_no_body(app: Flask, client: Flas
     assert "Content-Range" not in response.headers
     assert response.headers["Content-Type"] == "audio/ogg"
     assert response.headers["ETag"] == f'"{SHA256}"'
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Cache-Control"] == "public, no-cache"
     assert "X-Accel-Redirect" not in response.headers
 
 

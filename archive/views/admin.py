@@ -1,0 +1,109 @@
+"""Admin pages: accounts (approve researchers, deactivate, change roles) and the audit log."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from archive.forms.auth import ActionForm, RoleForm
+from archive.models import ROLES, User
+from archive.services import access, accounts
+from archive.services.audit import record_refusal
+from archive.services.errors import ValidationError
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _admins_only() -> None:
+    if not access.can_administer(current_user):
+        # Logged so admins see curators or researchers probing the admin pages.
+        record_refusal("admin", reason=f"{current_user.role} may not {request.method} {request.path}")
+        abort(404)
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+def users() -> str:
+    status = request.args.get("status", "all")
+    if status not in ("all", "pending", "inactive"):
+        status = "all"
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template("admin/users.html", rows=accounts.list_users(status, max(page, 1)), status=status,
+                           pending=accounts.pending_count(), roles=ROLES)
+
+
+@bp.get("/audit")
+def audit() -> str:
+    page = request.args.get("page", 1, type=int) or 1
+    action = request.args.get("action", "")
+    return render_template("admin/audit.html", entries=accounts.audit_page(max(page, 1), action),
+                           action=action[:80])
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _account(user_id: int) -> User:
+    user = accounts.get_user(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _act(done: str, action: Callable[[], object]) -> Response:
+    """Run one account change, flash the outcome and go back to the list."""
+    if ActionForm().validate_on_submit():
+        try:
+            action()
+        except accounts.AccountRefused as refused:
+            flash(str(refused), "error")
+        except ValidationError as error:
+            flash("; ".join(f"{field}: {m}" for field, ms in error.errors.items() for m in ms), "error")
+        else:
+            flash(done, "info")
+    return redirect(url_for("admin.users", status=request.args.get("status") or None))
+
+
+@bp.post("/users/<int:user_id>/approve")
+def approve(user_id: int) -> Response:
+    user = _account(user_id)
+    return _act(f"{user.email} is approved.", lambda: accounts.approve(user, _me()))
+
+
+@bp.post("/users/<int:user_id>/revoke")
+def revoke(user_id: int) -> Response:
+    user = _account(user_id)
+    return _act(f"{user.email} is no longer approved.", lambda: accounts.revoke_approval(user, _me()))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate(user_id: int) -> Response:
+    user = _account(user_id)
+    return _act(f"{user.email} is deactivated; their sessions have ended.",
+                lambda: accounts.set_active(user, False, _me()))
+
+
+@bp.post("/users/<int:user_id>/activate")
+def activate(user_id: int) -> Response:
+    user = _account(user_id)
+    return _act(f"{user.email} is active again.", lambda: accounts.set_active(user, True, _me()))
+
+
+@bp.post("/users/<int:user_id>/role")
+def set_role(user_id: int) -> Response:
+    user = _account(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose one of the roles.", "error")
+        return redirect(url_for("admin.users"))
+    role = form.role.data or ""
+    return _act(f"{user.email} is now a {role}.", lambda: accounts.set_role(user, role, _me()))
