@@ -8,10 +8,13 @@ with everything else; a crash before draining leaves them for the next start or 
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.extensions import db
+from archive.models.base import utcnow
 from archive.models import Chapter, Narrator, Recording, RouteLeg, SearchOutbox, Segment, Testimony
 from archive.sanitize import html_to_text
 from archive.search import IndexBusy, SearchEngine, load_place_groups
@@ -42,12 +46,32 @@ def init_app(app: Flask) -> None:
         event.listen(FlaskSession, "after_commit", _after_commit)
         FlaskSession._archive_outbox_hooks = True  # type: ignore[attr-defined]
 
+    app.extensions["search_embargo_sweep"] = None
+
     @app.before_request
     def _repair_once() -> None:
-        # Repairs what a crash between commit and indexing left behind, once per process.
+        # Repairs what a crash between commit and indexing left behind, once per process, and
+        # once a day releases testimonies whose embargo has just ended into the public index.
+        today = utcnow().date()
+        if app.extensions["search_embargo_sweep"] != today:
+            app.extensions["search_embargo_sweep"] = today
+            enqueue_ended_embargoes(today)
+            app.extensions["search_drained_at_start"] = False
         if not app.extensions["search_drained_at_start"]:
             app.extensions["search_drained_at_start"] = True
             drain_outbox()
+
+
+def enqueue_ended_embargoes(today: date, window_days: int = 31) -> int:
+    """Queue testimonies whose embargo ended recently: the index judged them when they were sealed."""
+    with Session(db.engine) as session:
+        ids = session.scalars(select(Testimony.id).where(
+            Testimony.embargo_until.is_not(None), Testimony.embargo_until <= today,
+            Testimony.embargo_until > today - timedelta(days=window_days))).all()
+        if ids:
+            session.execute(insert(SearchOutbox), [{"testimony_id": i} for i in ids])
+            session.commit()
+    return len(ids)
 
 
 def engine() -> SearchEngine:
@@ -90,8 +114,42 @@ def deferred() -> Iterator[None]:
         drain_outbox()
 
 
-def drain_outbox(limit: int = 500) -> int:
-    """Apply pending outbox rows to the index; returns how many testimonies were refreshed."""
+def drain_outbox(limit: int = 500, timeout: float = 30.0) -> int:
+    """Apply pending outbox rows to the index; returns how many testimonies were refreshed.
+
+    Drains in different processes take turns: one that read the database before another process's
+    commit must not overwrite the fresher document that process indexes afterwards.
+    """
+    with _drain_lock(timeout) as acquired:
+        if not acquired:
+            log.warning("another process is draining the search outbox; rows stay for later")
+            return 0
+        return _drain(limit)
+
+
+@contextmanager
+def _drain_lock(timeout: float) -> Iterator[bool]:
+    """An exclusive advisory lock on a file beside the index, shared by every process."""
+    directory = Path(current_app.config["SEARCH_INDEX_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / "outbox.lock", "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _drain(limit: int) -> int:
     done = 0
     with Session(db.engine) as session:
         while True:
@@ -202,8 +260,10 @@ def verify(repair: bool = False) -> dict[str, list[int]]:
         "orphaned": sorted(set(indexed) - set(expected)),
     }
     if repair and any(report.values()):
-        with Session(db.engine) as session:
+        with _drain_lock(60.0) as acquired, Session(db.engine) as session:
+            if not acquired:
+                raise IndexBusy("another process holds the search outbox lock; try again")
             ids = report["missing"] + report["stale"] + report["orphaned"]
             upserts, deletes = load_documents(session, ids)
-        engine().apply(upserts, deletes)
+            engine().apply(upserts, deletes)
     return report

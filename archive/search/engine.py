@@ -1,0 +1,371 @@
+"""SearchEngine: the facade the rest of the archive uses (plain dicts in, dataclasses out)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from whoosh import scoring
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from . import bulk
+from .analysis import Analyzer
+from .compiler import Compiler
+from .facets import DocTable, iter_bits, to_bits
+from .passages import find_passages
+from .places import matcher_for
+from .query import ParsedQuery, parse
+from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Passage, SearchRequest, SearchResults
+from .schema import PreparedDoc, codec, prepare
+from .storage import FULL, PUBLIC, Store, merge_policy
+from .suggest import suggest
+
+T = TypeVar("T")
+
+SUGGEST_BELOW = 3
+MAX_PASSAGES = 50
+MAX_TESTIMONY_PASSAGES = 500
+_RESEARCHER_VISIBILITY = ("public", "researchers")
+
+
+@dataclass
+class _View:
+    """A searcher on one physical index of one generation, with its document table."""
+
+    gen: str
+    searcher: Any
+    table: DocTable
+
+    def close(self) -> None:
+        """Close the searcher."""
+        # A searcher whose generation was deleted may fail to close; nothing is left to release.
+        with contextlib.suppress(Exception):
+            self.searcher.close()
+
+
+def _write(
+    public: SegmentWriter, full: SegmentWriter, prepared: list[PreparedDoc], removed: Iterable[int]
+) -> None:
+    """Put each document into the indexes its visibility allows and out of the others."""
+    for doc in prepared:
+        full.update_document(**doc.fields(public=False))
+        if doc.visibility == "public":
+            public.update_document(**doc.fields(public=True))
+        else:
+            public.delete_by_term("id", str(doc.id))
+    for doc_id in removed:
+        public.delete_by_term("id", str(doc_id))
+        full.delete_by_term("id", str(doc_id))
+
+
+class SearchEngine:
+    """Full-text search over testimonies with audience-aware public and full indexes."""
+
+    def __init__(
+        self, index_dir: Path, place_groups: list[list[str]] | None = None, *, lock_timeout: float = 15.0
+    ) -> None:
+        """Use `index_dir` for the indexes; `place_groups` lists spellings of each place."""
+        self.index_dir = Path(index_dir)
+        self._store = Store(self.index_dir, lock_timeout)
+        self._groups = [list(g) for g in place_groups] if place_groups else None
+        self._analyzer = Analyzer(matcher_for(self._groups))
+        self._lock = threading.RLock()
+        self._views: dict[str, _View] = {}
+        self._weighting = scoring.BM25F()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def ensure(self) -> None:
+        """Create empty indexes if there are none yet."""
+        self._store.ensure()
+
+    def _prepare(self, docs: Iterable[dict[str, Any]]) -> list[PreparedDoc]:
+        return [prepare(doc, self._analyzer) for doc in docs]
+
+    def apply(self, upserts: list[dict[str, Any]], deletes: list[int]) -> None:
+        """Add/replace and delete testimonies in one writer batch per physical index.
+
+        Raises IndexBusy when another process holds the index for longer than lock_timeout.
+        A testimony both upserted and deleted in one batch ends up deleted.
+        """
+        latest = {int(doc["id"]): doc for doc in upserts}
+        removed = {int(doc_id) for doc_id in deletes}
+        # Analyse before taking the lock: Kiwi time should not block other writers.
+        prepared = self._prepare(doc for doc_id, doc in latest.items() if doc_id not in removed)
+        with self._store.writers() as held:
+            if held.journal is not None:
+                self._store.record(held.journal, list(latest.values()), sorted(removed))
+            _write(held.public, held.full, prepared, removed)
+
+    def optimize(self) -> None:
+        """Merge each index into one segment, purging terms of deleted testimonies."""
+        self._store.optimize()
+
+    def rebuild(
+        self,
+        docs: Iterable[dict[str, Any]],
+        progress: Callable[[int], None] | None = None,
+        *,
+        workers: int | None = None,
+    ) -> int:
+        """Index `docs` into fresh indexes and swap them in atomically; return the count.
+
+        Readers (here and in other processes) keep using the old indexes until the swap;
+        apply() calls made meanwhile are journaled and replayed before it. Large inputs are
+        indexed by `workers` processes (default: one per CPU, at most four).
+        """
+
+        def build(directory: Path) -> int:
+            """Index `docs` into the fresh generation."""
+            return bulk.build(directory, docs, self._analyzer, self._groups, progress, workers)
+
+        def replay(directory: Path, batches: list[dict[str, Any]]) -> None:
+            """Apply journaled changes to the fresh generation."""
+            # Collapse the journal to the final state of each testimony, then apply it once.
+            final: dict[int, dict[str, Any] | None] = {}
+            for batch in batches:
+                for doc in batch.get("upserts") or []:
+                    final[int(doc["id"])] = doc
+                for doc_id in batch.get("deletes") or []:
+                    final[int(doc_id)] = None
+            prepared = self._prepare(doc for doc in final.values() if doc is not None)
+            removed = [doc_id for doc_id, doc in final.items() if doc is None]
+            public = SegmentWriter(FileStorage(str(directory / PUBLIC)).open_index(), codec=codec())
+            full = SegmentWriter(FileStorage(str(directory / FULL)).open_index(), codec=codec())
+            _write(public, full, prepared, removed)
+            public.commit(mergetype=merge_policy)
+            full.commit(mergetype=merge_policy)
+
+        count = self._store.rebuild(build, replay)
+        with self._lock:
+            self._drop_views()
+        return count
+
+    # -- reading --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release open searchers."""
+        with self._lock:
+            self._drop_views()
+
+    def _drop_views(self) -> None:
+        """Close every cached searcher (the next read reopens)."""
+        for view in self._views.values():
+            view.close()
+        self._views.clear()
+
+    def _view(self, name: str) -> _View | None:
+        """Return a searcher for the current index state, reopening after changes or swaps."""
+        gen = self._store.current()
+        if gen is None:
+            return None
+        view = self._views.get(name)
+        if view is not None and view.gen == gen:
+            try:
+                if view.searcher.up_to_date():
+                    return view
+            except OSError:
+                pass
+        if view is not None:
+            view.close()
+            del self._views[name]
+        searcher = self._store.open(gen, name).searcher(weighting=self._weighting)
+        try:
+            view = _View(gen, searcher, DocTable.load(searcher.reader()))
+        except BaseException:
+            searcher.close()
+            raise
+        self._views[name] = view
+        return view
+
+    def _retrying(self, action: Callable[[], T]) -> T:
+        """Run a read; if a concurrent rebuild or merge pulled files away, reopen and retry once."""
+        with self._lock:
+            try:
+                return action()
+            except Exception:
+                # Whoosh surfaces vanished or rewritten files as many error types (OSError,
+                # ValueError from a closed mmap, struct/zlib errors...). Reopen and retry once;
+                # a genuine bug fails again and propagates.
+                self._drop_views()
+                return action()
+
+    @staticmethod
+    def _audience_setup(audience: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """Return (physical index, searchable fields, passage fields) for an audience."""
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
+        if audience == "staff":
+            return FULL, ("title", "names", "summary", "text", "rtext"), ("textpos", "rtextpos")
+        return (PUBLIC if audience == "public" else FULL), ("title", "names", "summary", "text"), ("textpos",)
+
+    @staticmethod
+    def _allowed(table: DocTable, audience: str) -> int:
+        if audience == "researcher":
+            return table.visible(_RESEARCHER_VISIBILITY)
+        return table.live
+
+    def stamps(self, audience: str = "staff") -> dict[int, str]:
+        """Return id -> stamp of every testimony indexed for this audience."""
+        index, _, _ = self._audience_setup(audience)
+
+        def read() -> dict[int, str]:
+            """Read under the retry guard."""
+            view = self._view(index)
+            if view is None:
+                return {}
+            table = view.table
+            return {
+                table.meta[d]["id"]: table.meta[d]["stamp"] for d in iter_bits(self._allowed(table, audience))
+            }
+
+        return self._retrying(read)
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run one search; malformed queries are repaired and explained in `notices`."""
+        self._audience_setup(request.audience)
+        req = replace(
+            request,
+            page=max(1, _as_int(request.page, 1)),
+            per_page=min(max(1, _as_int(request.per_page, 20)), MAX_PER_PAGE),
+            max_passages=min(max(0, _as_int(request.max_passages, 5)), MAX_PASSAGES),
+            filters=_clean_filters(request.filters),
+        )
+        parsed = parse(req.q)
+        return self._retrying(lambda: self._search(req, parsed, with_suggestion=True))
+
+    def _search(self, req: SearchRequest, parsed: ParsedQuery, with_suggestion: bool) -> SearchResults:
+        """Search one physical index for the audience, without retrying."""
+        index, fields, passage_fields = self._audience_setup(req.audience)
+        notices = list(parsed.notices)
+        view = self._view(index)
+        if view is None:
+            return SearchResults(
+                0, [], {name: {} for name in FACETS}, None, notices, req.page, req.per_page, 0
+            )
+        table = view.table
+        allowed = self._allowed(table, req.audience)
+        reader = view.searcher.reader()
+        compiled = Compiler(
+            self._analyzer, reader, fields, None if allowed == table.live else allowed
+        ).compile(parsed)
+        notices.extend(compiled.notices)
+
+        ranked: list[tuple[float, int]] = []
+        if not parsed.text.strip():
+            matched = allowed  # no query: list everything the filters select
+        elif compiled.query is None:
+            matched = 0
+        else:
+            results = view.searcher.search(compiled.query, limit=None)
+            ranked = [(score, docnum) for score, docnum in results.top_n]
+            matched = to_bits(docnum for _, docnum in ranked) & allowed
+
+        filter_bits = table.filter_bits(req.filters, notices)
+        selected = matched
+        for bits in filter_bits.values():
+            selected &= bits
+        total = selected.bit_count()
+        facets = table.counts(matched, filter_bits, req.filters)
+
+        sort = req.sort
+        if sort not in SORTS:
+            notices.append(f"Unknown sort order {sort!r}; results are sorted by relevance.")
+            sort = "relevance"
+        scores = {docnum: score for score, docnum in ranked}
+        if sort == "relevance" and ranked:
+            order = [docnum for _, docnum in ranked if (selected >> docnum) & 1]
+        else:
+            order = table.order(iter_bits(selected), "date" if sort == "relevance" else sort)
+        first = (req.page - 1) * req.per_page
+        page = order[first : first + req.per_page]
+
+        passages = find_passages(
+            view.searcher, page, compiled.units, passage_fields, req.audience == "staff", req.max_passages
+        )
+        hits = []
+        for docnum in page:
+            meta = table.meta[docnum]
+            hits.append(
+                Hit(
+                    meta["id"],
+                    meta["ext"],
+                    float(scores.get(docnum, 0.0)),
+                    meta["title"],
+                    passages.get(docnum, []),
+                )
+            )
+
+        suggestion = None
+        if with_suggestion and total < SUGGEST_BELOW and compiled.spell:
+            suggestion = self._suggest(req, parsed, compiled.spell, total)
+        pages = -(-total // req.per_page)
+        return SearchResults(total, hits, facets, suggestion, notices, req.page, req.per_page, pages)
+
+    def _suggest(
+        self, req: SearchRequest, parsed: ParsedQuery, spell: list[tuple[int, int, str]], total: int
+    ) -> str | None:
+        """Return a did-you-mean query built from the public index, if it finds hits."""
+        public = self._view(PUBLIC)
+        if public is None:
+            return None
+
+        def run(corrected: str) -> int:
+            """Count what the corrected query finds for the same audience and filters."""
+            probe = replace(req, q=corrected, page=1, per_page=1, max_passages=0)
+            return self._search(probe, parse(corrected), with_suggestion=False).total
+
+        return suggest(public.searcher.reader(), parsed.text, spell, total, run)
+
+    def passages(self, testimony_id: int, q: str, audience: str) -> list[Passage]:
+        """Return every segment of one testimony matching `q` that the audience may see."""
+        index, fields, passage_fields = self._audience_setup(audience)
+        parsed = parse(q)
+
+        def read() -> list[Passage]:
+            """Read under the retry guard."""
+            view = self._view(index)
+            if view is None or parsed.root is None:
+                return []  # nothing to look for
+            table = view.table
+            docnum = table.by_id.get(int(testimony_id))
+            allowed = self._allowed(table, audience)
+            if docnum is None or not (allowed >> docnum) & 1:
+                return []
+            compiler = Compiler(
+                self._analyzer, view.searcher.reader(), fields, None if allowed == table.live else allowed
+            )
+            compiled = compiler.compile(parsed)
+            found = find_passages(
+                view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None
+            )
+            return found.get(docnum, [])[:MAX_TESTIMONY_PASSAGES]
+
+        return self._retrying(read)
+
+
+def _as_int(value: Any, default: int) -> int:
+    """Read an integer request field, falling back to a default."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _clean_filters(filters: Any) -> dict[str, list[str]]:
+    """Accept {facet: [values]} (or a single string value) and drop empty selections."""
+    out: dict[str, list[str]] = {}
+    if not isinstance(filters, dict):
+        return out
+    for name, values in filters.items():
+        if isinstance(values, str):
+            values = [values]
+        cleaned = [str(v) for v in (values or []) if v is not None and str(v).strip()]
+        if cleaned:
+            out[str(name)] = cleaned
+    return out

@@ -1,0 +1,337 @@
+"""On-disk layout: index generations, locking with back-off, merge policy, rebuild swaps.
+
+Layout of the index directory::
+
+    current -> gen-<id>          symlink, replaced atomically when a rebuild finishes
+    gen-<id>/public/             Whoosh index: public testimonies, no restricted segments
+    gen-<id>/full/               Whoosh index: everything, with visibility and restricted flags
+    build-<id>/                  a rebuild in progress (with journal.jsonl of concurrent changes)
+    init-<id>/                   the first, empty generation being created by ensure()
+    REBUILDING                   names the build directory while a rebuild runs
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex, LockError
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
+
+from .results import IndexBusy
+from .schema import SCHEMA_VERSION, build_schema, codec
+
+PUBLIC = "public"
+FULL = "full"
+INDEXES = (PUBLIC, FULL)
+CURRENT = "current"
+MARKER = "REBUILDING"
+JOURNAL = "journal.jsonl"
+WRITER_MB = 128
+
+# Segments above this many testimonies are only merged by rebuild/optimize, so that an
+# apply() never holds the lock for a long merge of 10,000-word transcripts.
+_MAX_MERGE_DOCS = 256
+_TIER_BASE = 4
+_TIER_WIDTH = 4
+_PURGE_RATIO = 0.25
+
+
+def merge_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Merge small segments in logarithmic tiers; purge deletion-heavy ones; drop empty ones."""
+    keep: list[Any] = []
+    merge: list[Any] = []
+    tiers: dict[int, list[Any]] = defaultdict(list)
+    for seg in segments:
+        total, live = seg.doc_count_all(), seg.doc_count()
+        if live == 0:
+            continue  # every document deleted: leaving it out of the TOC removes it
+        if total > _MAX_MERGE_DOCS:
+            keep.append(seg)
+        elif total - live > total * _PURGE_RATIO:
+            merge.append(seg)  # rewriting drops the deleted documents' terms from the lexicon
+        else:
+            tiers[int(math.log(total, _TIER_BASE))].append(seg)
+    for group in tiers.values():
+        (merge if len(group) >= _TIER_WIDTH else keep).extend(group)
+    for seg in merge:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return keep
+
+
+def optimize_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Merge every segment into one (used by optimize() and rebuild journals)."""
+    for seg in segments:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return []
+
+
+def _backoff(deadline: float, attempt: int) -> bool:
+    """Sleep a jittered, growing delay; return False once the deadline has passed."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return False
+    delay = min(0.005 * (2**attempt), 0.25, remaining) * random.uniform(0.5, 1.5)
+    time.sleep(max(delay, 0.001))
+    return True
+
+
+@dataclass
+class Writers:
+    """Open writers on both physical indexes of one generation (both locks held)."""
+
+    gen: str
+    public: SegmentWriter
+    full: SegmentWriter
+    journal: Path | None
+
+    def cancel(self) -> None:
+        """Release both locks without writing anything (never masks the original error)."""
+        for writer in (self.public, self.full):
+            if writer.is_closed:
+                continue
+            try:
+                writer.cancel()
+            except Exception:
+                lock = writer.writelock
+                if lock is not None and lock.fd is not None:
+                    lock.release()
+
+
+class Store:
+    """Index generations under one directory, safe for several processes at once."""
+
+    def __init__(self, root: Path, lock_timeout: float) -> None:
+        """Manage the indexes under `root`; wait at most `lock_timeout` for locks."""
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+
+    # -- locating -------------------------------------------------------------------------
+
+    def current(self) -> str | None:
+        """Return the name of the live generation, or None before ensure()."""
+        try:
+            name = os.readlink(self.root / CURRENT)
+        except OSError:
+            return None
+        return name if (self.root / name).is_dir() else None
+
+    def path(self, gen: str, name: str) -> Path:
+        """Return the directory of one physical index of a generation."""
+        return self.root / gen / name
+
+    def open(self, gen: str, name: str) -> FileIndex:
+        """Open one physical index of a generation."""
+        return FileStorage(str(self.path(gen, name))).open_index()
+
+    def _lock(self, name: str) -> Any:
+        """Return a Whoosh file lock in the root directory."""
+        return FileStorage(str(self.root)).lock(name)
+
+    def _acquire(self, name: str, timeout: float) -> Any:
+        """Acquire a named lock in the root directory with back-off, or raise IndexBusy."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = self._lock(name)
+        deadline = time.monotonic() + timeout
+        attempt = 0
+        while not lock.acquire(blocking=False):
+            if not _backoff(deadline, attempt):
+                raise IndexBusy(f"search index lock {name!r} is busy")
+            attempt += 1
+        return lock
+
+    # -- creating -------------------------------------------------------------------------
+
+    def _create_generation(self, directory: Path) -> None:
+        """Create empty public and full indexes in `directory`."""
+        for name in INDEXES:
+            (directory / name).mkdir(parents=True, exist_ok=True)
+            FileStorage(str(directory / name)).create_index(build_schema())
+        (directory / "VERSION").write_text(SCHEMA_VERSION)
+
+    def _new_name(self, prefix: str) -> str:
+        """Return a unique, time-ordered directory name."""
+        return f"{prefix}-{time.time_ns():x}-{random.getrandbits(32):08x}"
+
+    def _point_to(self, gen: str) -> None:
+        """Atomically make `gen` the current generation."""
+        tmp = self.root / self._new_name(".current")
+        os.symlink(gen, tmp)
+        os.replace(tmp, self.root / CURRENT)
+
+    def ensure(self) -> str:
+        """Create an empty generation if there is none; return the current one."""
+        gen = self.current()
+        if gen is not None:
+            return gen
+        lock = self._acquire("INIT", max(self.lock_timeout, 30.0))
+        try:
+            gen = self.current()
+            if gen is None:
+                building = self.root / self._new_name("init")
+                self._create_generation(building)
+                gen = self._new_name("gen")
+                os.rename(building, self.root / gen)
+                self._point_to(gen)
+            return gen
+        finally:
+            lock.release()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def _try_writer(self, gen: str, name: str) -> SegmentWriter | None:
+        """Open a writer without waiting (None if the index is locked)."""
+        try:
+            return SegmentWriter(self.open(gen, name), timeout=0.0, limitmb=WRITER_MB, codec=codec())
+        except LockError:
+            return None
+
+    def lock_current(self, timeout: float | None = None) -> Writers:
+        """Open writers on both indexes of the current generation, retrying while busy."""
+        deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
+        attempt = 0
+        while True:
+            gen = self.ensure()
+            public = full = None
+            try:
+                public = self._try_writer(gen, PUBLIC)
+                full = self._try_writer(gen, FULL) if public is not None else None
+            except (OSError, EmptyIndexError):
+                pass  # the generation vanished under us (a rebuild swapped it): look again
+            if public is not None and full is not None:
+                if self.current() == gen:
+                    return Writers(gen, public, full, self._journal())
+                Writers(gen, public, full, None).cancel()
+                continue  # a rebuild swapped generations while we waited: retry at once
+            if public is not None:
+                public.cancel()
+            if not _backoff(deadline, attempt):
+                raise IndexBusy("search index is locked by another writer")
+            attempt += 1
+
+    @contextmanager
+    def writers(self) -> Iterator[Writers]:
+        """Hold both writers of the current generation; commit public first, then full."""
+        held = self.lock_current()
+        try:
+            yield held
+            held.public.commit(mergetype=merge_policy)
+            held.full.commit(mergetype=merge_policy)
+        except BaseException:
+            held.cancel()
+            raise
+
+    def optimize(self) -> None:
+        """Merge each physical index into a single segment (purges lingering deleted terms)."""
+        held = self.lock_current()
+        try:
+            held.public.commit(mergetype=optimize_policy)
+            held.full.commit(mergetype=optimize_policy)
+        except BaseException:
+            held.cancel()
+            raise
+
+    # -- rebuild journal --------------------------------------------------------------------
+
+    def _journal(self) -> Path | None:
+        """Return the journal of a running rebuild (called with both write locks held)."""
+        try:
+            build = (self.root / MARKER).read_text().strip()
+        except OSError:
+            return None
+        try:
+            lock = self._lock("REBUILD")
+            if lock.acquire(blocking=False):
+                # Nobody is rebuilding: the marker was left behind by a crashed rebuild.
+                lock.release()
+                (self.root / MARKER).unlink(missing_ok=True)
+                return None
+        except OSError:
+            return None
+        path = self.root / build
+        return path / JOURNAL if path.is_dir() else None
+
+    @staticmethod
+    def record(journal: Path, upserts: list[dict[str, Any]], deletes: list[int]) -> None:
+        """Append one apply() batch so the rebuild can replay it before swapping."""
+        line = json.dumps({"upserts": upserts, "deletes": deletes}, ensure_ascii=False, default=str)
+        try:
+            with open(journal, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except FileNotFoundError:
+            pass  # the rebuild failed and removed its directory: nobody will replay this
+
+    # -- rebuild --------------------------------------------------------------------------
+
+    def rebuild(
+        self,
+        build: Callable[[Path], int],
+        replay: Callable[[Path, list[dict[str, Any]]], None],
+    ) -> int:
+        """Run `build(dir)` into a fresh generation, replay concurrent changes, swap it in."""
+        rebuild_lock = self._acquire("REBUILD", self.lock_timeout)
+        try:
+            self.ensure()
+            self._remove_builds()
+            name = self._new_name("build")
+            directory = self.root / name
+            self._create_generation(directory)
+            (directory / JOURNAL).touch()
+            held = self.lock_current()
+            (self.root / MARKER).write_text(name)
+            held.cancel()
+            try:
+                count = build(directory)
+                # Waiting long here is fine: giving up would throw away the whole build.
+                held = self.lock_current(timeout=max(self.lock_timeout * 10, 120.0))
+                try:
+                    batches = [
+                        json.loads(line) for line in (directory / JOURNAL).read_text().splitlines() if line
+                    ]
+                    if batches:
+                        replay(directory, batches)
+                    (directory / JOURNAL).unlink()
+                    gen = self._new_name("gen")
+                    os.rename(directory, self.root / gen)
+                    self._point_to(gen)
+                    (self.root / MARKER).unlink(missing_ok=True)
+                finally:
+                    held.cancel()
+            except BaseException:
+                (self.root / MARKER).unlink(missing_ok=True)
+                shutil.rmtree(directory, ignore_errors=True)
+                raise
+            self._remove_old_generations()
+            return count
+        finally:
+            rebuild_lock.release()
+
+    def _remove_builds(self) -> None:
+        """Delete build directories of crashed rebuilds (we hold the rebuild lock)."""
+        for path in self.root.glob("build-*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _remove_old_generations(self) -> None:
+        """Keep the current and the previous generation (readers elsewhere may still use it)."""
+        current = self.current()
+        gens = sorted(p.name for p in self.root.glob("gen-*") if p.name != current)
+        for name in gens[:-1]:
+            shutil.rmtree(self.root / name, ignore_errors=True)
+        for path in self.root.glob(".current-*"):
+            path.unlink(missing_ok=True)

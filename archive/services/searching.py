@@ -1,0 +1,137 @@
+"""Researchers' search: the one place that turns request parameters into engine requests.
+
+The audience comes from the access policy, so search, facet counts and suggestions can never show
+more than the pages do. Counts derived from the archive's own testimonies that are below
+SMALL_COUNT are hidden from the public, and facet combinations that would narrow to so few
+narrators are not offered to them.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from archive.extensions import db
+from archive.models import LANGUAGES, Category, Place, Topic
+from archive.search import FACETS, SearchRequest, SearchResults
+from archive.services import access
+
+SMALL_COUNT = 5
+MAX_QUERY_CHARS = 10_000
+FACET_TITLES = {
+    "province": "Home province", "route": "Route country", "left": "Left the North", "arrived": "Arrived in the South",
+    "gender": "Gender", "age": "Age at arrival", "occupation": "Occupation in the North", "education": "Education",
+    "residence": "Lives in (South Korea)", "tag": "Topic", "language": "Language",
+}
+SORT_LABELS = {"relevance": "Relevance", "date": "Interview date (oldest first)",
+               "-date": "Interview date (newest first)", "arrival": "Arrival year (earliest first)",
+               "-arrival": "Arrival year (latest first)"}
+
+
+@dataclass
+class FacetValue:
+    """One facet value as shown to this user."""
+
+    value: str
+    label: str
+    count: int | None  # None: suppressed (fewer than SMALL_COUNT, public audience)
+    selected: bool
+    offered: bool
+
+
+@dataclass
+class SearchPage:
+    """Everything the search page and API need."""
+
+    request: SearchRequest
+    results: SearchResults
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    protected: bool = True
+
+
+def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
+    """Build an engine request from query parameters; unknown or malformed values fall back to defaults."""
+    getlist = getattr(args, "getlist", lambda k: [args[k]] if k in args else [])
+    q = str(args.get("q", "") or "")[:MAX_QUERY_CHARS]
+    filters = {name: [v[:100] for v in getlist(name) if v][:20] for name in FACETS if getlist(name)}
+    sort = args.get("sort", "relevance")
+    if sort not in SORT_LABELS:
+        sort = "relevance"
+    return SearchRequest(q=q, audience=access.audience_for(user), filters={k: v for k, v in filters.items() if v},
+                         sort=sort, page=_int(args.get("page"), 1, 1, 10_000),
+                         per_page=_int(args.get("per_page"), 20, 1, 100))
+
+
+def _int(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        return min(max(int(value), low), high)
+    except (TypeError, ValueError):
+        return default
+
+
+def run(args: Mapping[str, Any], user: Any) -> SearchPage:
+    """Search for this user and label the facets."""
+    request = parse_request(args, user)
+    results = current_app.extensions["search"].search(request)
+    protected = request.audience == access.PUBLIC
+    page = SearchPage(request=request, results=results, protected=protected)
+    labels = facet_labels()
+    for name in FACETS:
+        counts = results.facets.get(name, {})
+        selected = set(request.filters.get(name, []))
+        values = []
+        for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            small = protected and count < SMALL_COUNT
+            # A single facet value is a public fact; a narrow combination could single a narrator out.
+            narrowing = bool(request.filters) and value not in selected
+            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value),
+                                     count=None if small else count, selected=value in selected,
+                                     offered=not (small and narrowing)))
+        for value in selected - set(counts):
+            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0,
+                                     selected=True, offered=True))
+        page.facets[name] = values
+    return page
+
+
+def facet_labels() -> dict[str, dict[str, str]]:
+    """Display labels for facet values (slugs to English names)."""
+    places = {p.slug: p.name_en for p in db.session.scalars(select(Place))}
+    cats: dict[str, dict[str, str]] = {}
+    for c in db.session.scalars(select(Category)):
+        cats.setdefault(c.scheme, {})[c.slug] = c.label_en
+    return {
+        "province": places, "route": places,
+        "occupation": cats.get("occupation", {}), "education": cats.get("education", {}),
+        "residence": cats.get("residence", {}),
+        "tag": {t.slug: t.label_en for t in db.session.scalars(select(Topic))},
+        "language": dict(LANGUAGES),
+        "gender": {"female": "Female", "male": "Male", "unspecified": "Unspecified"},
+    }
+
+
+def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
+    """The JSON body of GET /api/v1/search."""
+    r = page.results
+    return {
+        "q": page.request.q,
+        "total": r.total,
+        "page": r.page,
+        "per_page": r.per_page,
+        "pages": r.pages,
+        "sort": page.request.sort,
+        "results": [
+            {"id": hit.id, "external_id": hit.external_id, "title": hit.title, "url": url_for_testimony(hit.id),
+             "score": round(hit.score, 4),
+             "segments": [{"start": p.start, "end": p.end, "snippet": p.snippet,
+                           "url": url_for_testimony(hit.id, int(p.start))} for p in hit.passages]}
+            for hit in r.hits
+        ],
+        "facets": {name: {v.value: v.count for v in values if v.offered} for name, values in page.facets.items()},
+        "small_counts_hidden_below": SMALL_COUNT if page.protected else None,
+        "suggestion": r.suggestion,
+        "notices": r.notices,
+    }
