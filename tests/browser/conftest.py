@@ -17,18 +17,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from archive import create_app
 from archive.config import PROJECT_ROOT
 from archive.extensions import db
+from tests.conftest import _empty_tables
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-VOCABULARY_TABLES = {"places", "categories", "topics", "alembic_version"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -83,16 +83,6 @@ class LiveServer:
 
     def testimony_url(self, external_id: str, query: str = "") -> str:
         return f"{self.url}/testimonies/{self.ids[external_id]}{query}"
-
-
-def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in VOCABULARY_TABLES]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
 
 
 @pytest.fixture(scope="module")

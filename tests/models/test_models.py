@@ -6,9 +6,6 @@ services' validation (the second of the three layers: forms, services, database)
 from __future__ import annotations
 
 import io
-import math
-import struct
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +20,7 @@ from archive.extensions import db
 from archive.services import recordings as recording_service
 from archive.services import testimonies as testimony_service
 from archive.services.errors import ConflictError
-
-
-def wav_bytes(seconds: float = 0.5) -> bytes:
-    frames = b"".join(struct.pack("<h", int(6000 * math.sin(i / 3))) for i in range(int(8000 * seconds)))
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(frames)
-    return buffer.getvalue()
+from tests.media import wav_bytes
 
 
 def count(model: Any) -> int:

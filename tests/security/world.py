@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import wave
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from flask import g
 from flask.testing import FlaskClient
 
+from tests.media import wav_bytes
 from archive.models import Narrator, Testimony, User
 from archive.extensions import db
 from archive.services import recordings, search_sync, testimonies, users
@@ -271,13 +271,7 @@ class Planter:
 
 def tiny_wav(seconds: float = 0.2, rate: int = 8000) -> bytes:
     """A valid, short, silent WAV file."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(1)
-        out.setframerate(rate)
-        out.writeframes(b"\x80" * int(seconds * rate))
-    return buffer.getvalue()
+    return wav_bytes(seconds, rate)
 
 
 def make_user(email: str, role: str, approved: bool | None = None) -> User:

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import shutil
-import struct
-import wave
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from archive.extensions import db
+from tests.media import wav_bytes
 from archive import models
 from archive.models import AuditEntry, Chapter, Narrator, Recording, RouteLeg, Segment
 from archive.services import imports
@@ -35,13 +33,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
 def write_wav(path: Path, seconds: float, frequency: float = 440.0, rate: int = 8000) -> Path:
     """Write a short mono 16-bit sine tone (different frequencies give different bytes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * frequency * i / rate)))
-                      for i in range(int(rate * seconds)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(frames)
+    path.write_bytes(wav_bytes(seconds, rate, tone_hz=frequency))
     return path
 
 

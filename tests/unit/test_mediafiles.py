@@ -9,13 +9,13 @@ import re
 import shutil
 import stat
 import subprocess
-import wave
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, cast
 
 import pytest
 
+from tests.media import wav_bytes
 from archive.mediafiles import (
     ALLOWED_MEDIA,
     MAX_DISPLAY_NAME,
@@ -29,16 +29,6 @@ from archive.mediafiles import (
 
 STORED_NAME = re.compile(r"^recordings/(\d{4})/[0-9a-f]{32}(\.[a-z0-9]+)$")
 
-
-def wav_bytes(seconds: float = 1.0, rate: int = 8000) -> bytes:
-    """Return a silent mono 16-bit WAV file of the given length."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(rate)
-        writer.writeframes(b"\x00\x00" * int(seconds * rate))
-    return buffer.getvalue()
 
 
 def files_under(root: Path) -> list[Path]:

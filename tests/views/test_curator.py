@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import re
-import wave
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,15 +16,7 @@ from archive.extensions import db
 from archive import models
 from archive.models import AuditEntry, Narrator, Segment
 
-def make_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
-    """A real mono 16-bit WAV file of silence."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(seconds * rate))
-    return buffer.getvalue()
+from tests.media import wav_bytes as make_wav
 
 
 class _FormReader(HTMLParser):
