@@ -1,6 +1,8 @@
 """Error pages that reveal nothing: a restricted record answers exactly like a missing one."""
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +17,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
-        app.logger.exception("unhandled error")
+        # The message is left out: database errors quote the failing row, real names included.
+        app.logger.error("unhandled %s.%s (message withheld)\n%s", type(error).__module__, type(error).__name__,
+                         "".join(traceback.format_tb(error.__traceback__)))
         return render_template("errors/error.html", code=500, name="Internal Server Error",
                                description=_DESCRIPTIONS[500]), 500
 

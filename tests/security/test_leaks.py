@@ -199,14 +199,23 @@ def test_probes_detect_a_marker_that_does_leak(app: Flask) -> None:
             leak.marker == marker for leak in stats.leaks), "search probes missed a findable marker"
 
 
-def test_database_errors_never_carry_stored_values_into_log_lines(app: Flask) -> None:
-    """An unexpected database error is logged by the error handler: its message must not hold the values."""
+def test_database_errors_never_carry_stored_values_into_log_lines(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """An unexpected database error is logged by the error handler without the row it quotes."""
     from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
 
     from archive.extensions import db
-    with pytest.raises(DBAPIError) as caught:
+
+    def failing_insert() -> str:
+        # PostgreSQL quotes the failing row (real name included) in its error message.
         db.session.execute(text("INSERT INTO narrators (pseudonym, real_name, gender) VALUES (:p, :r, :g)"),
                            {"p": "x", "r": "Realname Qzloggedsecret", "g": "unspecified"})
+        return "unreachable"
+
+    app.add_url_rule("/__test_failing_insert", "failing_insert", failing_insert)
+    with caplog.at_level("DEBUG"):
+        response = app.test_client().get("/__test_failing_insert")
     db.session.rollback()
-    assert "Qzloggedsecret" not in str(caught.value)
+    assert response.status_code == 500
+    assert "Qzloggedsecret" not in response.get_data(as_text=True)
+    assert "IntegrityError" in caplog.text or "NotNullViolation" in caplog.text
+    assert "Qzloggedsecret" not in caplog.text
