@@ -12,6 +12,7 @@ from whoosh.reading import TermNotFound
 from . import korean
 from .analysis import PLACE_PREFIX, Analyzer, fold, has_hangul, stem
 from .query import AllOf, AnyOf, Fielded, Node, Not, ParsedQuery, Phrase, Prefix, Word
+from .ranking import FieldsTerm
 from .schema import NAME_PREFIX, slug
 
 FIELD_BOOSTS = {"title": 3.0, "names": 2.0, "summary": 1.5, "text": 1.0, "rtext": 1.0}
@@ -149,11 +150,15 @@ class Compiler:
         """Any of these terms in any searchable field; synonyms do not add up (DisMax)."""
         subs = []
         for term in dict.fromkeys(terms):
-            per_field = [wq.Term(f, term, boost=FIELD_BOOSTS[f]) for f in self.fields]
+            per_field = [self._text_term(term)]
             if term.startswith(PLACE_PREFIX):
                 per_field.append(wq.Term("place", term, boost=PLACE_FIELD_BOOST))
             subs.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))
         return subs[0] if len(subs) == 1 else wq.DisjunctionMax(subs, tiebreak=_TIEBREAK)
+
+    def _text_term(self, term: str) -> Any:
+        """One term in every searchable text field, ranked by BM25F."""
+        return FieldsTerm([wq.Term(f, term, boost=FIELD_BOOSTS[f]) for f in self.fields])
 
     def _highlight(self, negated: bool, *steps: list[str]) -> None:
         """Remember terms to mark in passages (positive parts only)."""
@@ -294,7 +299,7 @@ class Compiler:
         if not found:
             return NOTHING if leading is None else leading
         self._highlight(negated, found)
-        subs = [wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in found for f in self.fields]
+        subs = [self._text_term(t) for t in found]
         query = wq.Or(subs) if len(subs) > 1 else subs[0]
         return query if leading is None else wq.Or([leading, query])
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from whoosh import scoring
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
@@ -20,6 +19,7 @@ from .facets import DocTable, iter_bits, to_bits
 from .passages import find_passages
 from .places import matcher_for
 from .query import ParsedQuery, parse
+from .ranking import Weighting
 from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Passage, SearchRequest, SearchResults
 from .schema import PreparedDoc, codec, prepare
 from .storage import FULL, PUBLIC, Store, merge_policy
@@ -76,7 +76,7 @@ class SearchEngine:
         self._analyzer = Analyzer(matcher_for(self._groups))
         self._lock = threading.RLock()
         self._views: dict[str, _View] = {}
-        self._weighting = scoring.BM25F()
+        self._weighting = Weighting()
 
     # -- writing --------------------------------------------------------------------------
 

@@ -1,0 +1,123 @@
+"""BM25F ranking: a word's frequencies in all text fields are combined before saturation.
+
+Whoosh's `scoring.BM25F` scores every field as a separate BM25 and adds the results, so a
+word found in the title and again in the transcript earns two full idf-weighted scores,
+and field boosts multiply whole scores instead of weighing occurrences. Here a word is one
+query over the fields: each field contributes `boost * tf / length_norm`, the sum is
+saturated once (`K1`) and multiplied by one idf (Robertson/Sparck Jones, kept positive as
+in Lucene). Phrases and other per-field queries keep using `Weighting`, plain BM25 with the
+same idf and parameters.
+"""
+
+from __future__ import annotations
+
+from math import log
+from typing import Any
+
+from whoosh import matching, scoring
+from whoosh import query as wq
+from whoosh.util import make_binary_tree
+
+K1 = 1.2
+B = 0.75
+# Per-field length normalisation (titles and names are short; their length says little).
+FIELD_B = {"title": 0.5, "names": 0.0}
+
+
+def idf(doc_count: int, doc_freq: int) -> float:
+    """Probabilistic idf, shifted so that very common words still count a little."""
+    return log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class Weighting(scoring.BM25F):
+    """Per-field BM25 (for phrases and field-specific terms) with the idf above."""
+
+    def __init__(self) -> None:
+        """Use the module's parameters."""
+        super().__init__(B=B, K1=K1, **{f"{name}_B": value for name, value in FIELD_B.items()})
+
+    def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
+        """Return the idf of a term in one field."""
+        parent = searcher.get_parent()
+        return idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
+
+
+class _TfScorer(scoring.WeightLengthScorer):
+    """Score a posting as its boosted, length-normalised term frequency."""
+
+    def __init__(self, searcher: Any, fieldname: str, text: Any, boost: float, b: float) -> None:
+        """Normalise by the field's average length across the whole index."""
+        self.avgfl = searcher.get_parent().avg_field_length(fieldname) or 1.0
+        self.boost = boost
+        self.b = b
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: float) -> float:
+        return self.boost * weight / ((1.0 - self.b) + self.b * length / self.avgfl)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+
+class _TfWeighting(scoring.WeightingModel):
+    """Hands out _TfScorers for one field of one word."""
+
+    def __init__(self, boost: float, b: float) -> None:
+        self.boost = boost
+        self.b = b
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> _TfScorer:
+        return _TfScorer(searcher, fieldname, text, self.boost, self.b)
+
+
+class _Saturated(matching.WrappingMatcher):
+    """Turn the summed pseudo-frequency of a word into its BM25 score."""
+
+    def __init__(self, child: Any, boost: float = 1.0, weight: float = 1.0) -> None:
+        super().__init__(child, boost)
+        self.weight_ = weight  # idf * (K1 + 1) * query boost
+
+    def _replacement(self, newchild: Any) -> _Saturated:
+        return _Saturated(newchild, self.boost, self.weight_)
+
+    def copy(self) -> _Saturated:
+        return _Saturated(self.child.copy(), self.boost, self.weight_)
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def score(self) -> float:
+        tf = self.child.score()
+        return self.weight_ * tf / (K1 + tf)
+
+
+class FieldsTerm(wq.Or):
+    """One word in several fields (children are `Term(field, word, boost=field boost)`)."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Union the fields' postings and score the combined frequency once."""
+        if context is not None and context.weighting is None:
+            return super().matcher(searcher, context)  # unscored: plain union
+        # Whoosh calls this once per index segment: statistics come from the whole index.
+        reader = searcher.reader()
+        parent = searcher.get_parent()
+        subs = []
+        freq = 0
+        text = None
+        for term in self.subqueries:
+            field = searcher.schema[term.fieldname]
+            try:
+                value = field.to_bytes(term.text)
+            except ValueError:
+                continue
+            if (term.fieldname, value) not in reader:
+                continue
+            text = term.text
+            freq = max(freq, parent.doc_frequency(term.fieldname, value))
+            weighting = _TfWeighting(term.boost, FIELD_B.get(term.fieldname, B))
+            subs.append(searcher.postings(term.fieldname, value, weighting=weighting))
+        if not subs or text is None:
+            return matching.NullMatcher()
+        union = subs[0] if len(subs) == 1 else make_binary_tree(matching.UnionMatcher, subs)
+        weight = idf(parent.doc_count_all(), freq) * (K1 + 1.0) * self.boost
+        return _Saturated(union, weight=weight)
