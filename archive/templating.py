@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
     app.jinja_env.filters["clean_html"] = clean_html
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.filters["safe_snippet"] = clean_snippet
+    app.jinja_env.filters["snippet_html"] = clean_snippet
     app.jinja_env.filters["timestamp"] = clock
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["language_name"] = lambda code: LANGUAGES.get(code, code)

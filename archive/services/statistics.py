@@ -51,9 +51,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # --- who may edit ----------------------------------------------------------------------
 
 def can_edit_statistics(user: Any) -> bool:
-    """Only active administrators change the official statistics."""
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and getattr(user, "role", None) == "admin" and getattr(user, "active", False))
+    """Only active administrators change the official statistics (the access policy decides)."""
+    return access.can_administer(user)
 
 
 # --- current tables --------------------------------------------------------------------

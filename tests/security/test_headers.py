@@ -120,7 +120,7 @@ def _sources(pattern: str) -> list[Path]:
 
 
 def test_templates_never_bypass_autoescaping() -> None:
-    """Curator text reaches HTML only escaped, or through clean_html / safe_snippet (the one sanitizer)."""
+    """Curator text reaches HTML only escaped, or through clean_html / snippet_html (the one sanitizer)."""
     offenders = []
     for path in (PROJECT_ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
