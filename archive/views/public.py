@@ -28,7 +28,6 @@ def testimony(testimony_id: int) -> str:
     t = catalog.visible_testimony_or_404(current_user, testimony_id)
     return render_template(
         "public/testimony.html", t=t, segments=catalog.visible_segments(current_user, t),
-        can_hear=access.can_hear(current_user, t),
         can_see_segment=lambda s: access.can_see_segment(current_user, s),
         show_real_name=access.can_see_real_name(current_user),
     )

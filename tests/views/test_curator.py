@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
@@ -95,22 +95,6 @@ def load_form(client: FlaskClient, page: str, action: str) -> dict[str, str | li
 
 
 # ---------------------------------------------------------------- helpers
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app: Flask) -> Any:
-    """Give every request a fresh `g`, as production does.
-
-    The `app` fixture keeps one app context pushed, and Flask reuses it for each test request, so
-    `g` (Flask-Login's current user, Flask-WTF's CSRF token) would leak from one test client to another.
-    """
-    def clear(sender: Flask, **extra: Any) -> None:
-        for name in list(g):
-            g.pop(name)
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
-
 
 def html_of(response: Any) -> str:
     return response.get_data(as_text=True)

@@ -16,7 +16,7 @@ from werkzeug.test import encode_multipart
 from archive import models
 from archive.extensions import db
 from archive.models import Recording
-from tests.views.test_curator import edit_url, fresh_g_per_request, html_of, load_form, make_wav, reload  # noqa: F401
+from tests.views.test_curator import edit_url, html_of, load_form, make_wav, reload  # noqa: F401
 
 
 @pytest.fixture()
