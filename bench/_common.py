@@ -30,6 +30,7 @@ def make_app(data_dir: Path | None = None):  # type: ignore[no-untyped-def]
         upgrade()
         seed_vocabulary()
         app.extensions["search"].ensure()
+        app.extensions["search"].warm_up()  # as a serving process does on its first request
     return app
 
 

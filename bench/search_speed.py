@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--testimonies", type=int, default=200)
     parser.add_argument("--words", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--updates", type=int, default=5, help="curator saves timed until searchable")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -166,7 +167,7 @@ def main() -> None:
     latencies, fts_latencies = [], []
     with app.app_context():
         ids = list(texts)
-        for k in range(5):
+        for k in range(args.updates):
             tid = rng.choice(ids)
             word = f"zqxmarker{k}word"
             t = db.session.get(Testimony, tid)

@@ -1,7 +1,8 @@
 """Search engine for testimonies: the only package that imports whoosh or kiwipiepy.
 
-It never imports the app's models or Flask: it receives plain dict documents and returns
-plain dataclasses::
+It never imports the app's models or Flask itself (only Flask-Babel's lazy strings, so that
+query notices and facet labels read in the visitor's language): it receives plain dict
+documents and returns plain dataclasses::
 
     engine = SearchEngine(index_dir, load_place_groups(places_csv))
     engine.apply(upserts=[doc, ...], deletes=[12])          # after each commit (outbox)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
@@ -36,6 +37,7 @@ _LANGUAGES = {
     "중국어": "zh",
 }
 _SPELLABLE = re.compile(r"\W*([A-Za-z]{3,})\W*")
+_SPELLABLE_HANGUL = re.compile(r"\W*([가-힣]{2,8})\W*")
 _YEAR_SPEC = re.compile(r"^(?:(\d{4})|(\d{4})?\.\.(\d{4})?|(\d{4})-(\d{4})|(>=|<=|>|<)(\d{4}))$")
 
 
@@ -77,12 +79,12 @@ class Compiler:
             positive.extend(self._place_spans(parsed.root.children, False))
             if negative and not positive:
                 self.notices.append(
-                    "The query only excludes words, so it matches every testimony without them."
+                    _l("The query only excludes words, so it matches every testimony without them.")
                 )
             query = self._combine(positive, negative, any_=True)
         if query is None and parsed.text.strip():
             self.notices.append(
-                "Nothing searchable was left in the query (very common words and symbols are not searched)."
+                _l("Nothing searchable was left in the query (very common words and symbols are not searched).")
             )
         return Compiled(query, self.units, self.spell, self.notices)
 
@@ -187,7 +189,10 @@ class Compiler:
             sequence = wq.DisjunctionMax([sequence, self._alternatives(spans)], tiebreak=_TIEBREAK)
         if not negated:
             match = _SPELLABLE.fullmatch(node.text)
-            if match and len(groups) == 1:
+            if not (match and len(groups) == 1):
+                # Kiwi splits a misspelt Korean word unpredictably: correct the word as typed.
+                match = _SPELLABLE_HANGUL.fullmatch(node.text)
+            if match:
                 self.spell.append(
                     (node.start + match.start(1), node.start + match.end(1), match.group(1).lower())
                 )
@@ -294,7 +299,8 @@ class Compiler:
                     break
         if capped:
             self.notices.append(
-                f"'{node.text}*' matches too many words; only the first {MAX_EXPANSION} were searched."
+                _l("'%(text)s*' matches too many words; only the first %(n)s were searched.", text=node.text,
+                   n=MAX_EXPANSION)
             )
         if not found:
             return NOTHING if leading is None else leading
@@ -310,8 +316,13 @@ class Compiler:
         if name == "year":
             return self._year(value, node)
         if name == "place":
-            tokens, _ = self.analyzer.tokens(value.replace("-", " "), query=True)
+            # A full place name ("South Hamgyong", "함경남도", "Hamgyŏng-namdo") means that place
+            # only; a partial name shared by several places ("Hamgyong") means any of them.
+            tokens, _ = self.analyzer.tokens(value.replace("-", " "))
             places = sorted({t.term for t in tokens if t.term.startswith(PLACE_PREFIX)})
+            if not places:
+                tokens, _ = self.analyzer.tokens(value.replace("-", " "), query=True)
+                places = sorted({t.term for t in tokens if t.term.startswith(PLACE_PREFIX)})
             if places:
                 self._highlight(negated, places)
             terms = [*places, NAME_PREFIX + slug(value)]
@@ -335,7 +346,8 @@ class Compiler:
         match = _YEAR_SPEC.match(value.replace(" ", ""))
         if match is None:
             self.notices.append(
-                f"'year:{value}' at position {node.start + 1} is not a year or year range and was ignored."
+                _l("'year:%(value)s' at position %(position)s is not a year or year range and was ignored.",
+                   value=value, position=node.start + 1)
             )
             return None
         single, low, high, dlow, dhigh, op, opyear = match.groups()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
@@ -21,13 +24,16 @@ from .places import matcher_for
 from .query import ParsedQuery, parse
 from .ranking import Weighting
 from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Passage, SearchRequest, SearchResults
-from .schema import PreparedDoc, codec, prepare
+from .schema import SCHEMA_VERSION, PreparedDoc, codec, prepare
 from .storage import FULL, PUBLIC, Store, merge_policy
 from .suggest import suggest
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 SUGGEST_BELOW = 3
+MERGE_DELAY = 0.5
 MAX_PASSAGES = 50
 MAX_TESTIMONY_PASSAGES = 500
 _RESEARCHER_VISIBILITY = ("public", "researchers")
@@ -48,29 +54,87 @@ class _View:
             self.searcher.close()
 
 
+def _deleter(writer: SegmentWriter, table: DocTable | None) -> Callable[[int], None]:
+    """Return a function deleting one testimony from the index `writer` holds.
+
+    With the document table of a searcher on exactly the writer's segments, deleting is a
+    dictionary lookup; otherwise Whoosh opens a reader over every segment to find the term.
+    """
+    if table is None:
+        return lambda doc_id: writer.delete_by_term("id", str(doc_id))
+
+    def delete(doc_id: int) -> None:
+        """Mark the testimony's current document deleted."""
+        docnum = table.by_id.get(doc_id)
+        if docnum is not None:
+            writer.delete_document(docnum)
+
+    return delete
+
+
 def _write(
-    public: SegmentWriter, full: SegmentWriter, prepared: list[PreparedDoc], removed: Iterable[int]
+    public: SegmentWriter,
+    full: SegmentWriter,
+    prepared: list[PreparedDoc],
+    removed: Iterable[int],
+    tables: tuple[DocTable | None, DocTable | None] = (None, None),
 ) -> None:
     """Put each document into the indexes its visibility allows and out of the others."""
+    delete_public, delete_full = _deleter(public, tables[0]), _deleter(full, tables[1])
     for doc in prepared:
-        full.update_document(**doc.fields(public=False))
+        delete_full(doc.id)
+        full.add_document(**doc.fields(public=False))
+        delete_public(doc.id)
         if doc.visibility == "public":
-            public.update_document(**doc.fields(public=True))
-        else:
-            public.delete_by_term("id", str(doc.id))
+            public.add_document(**doc.fields(public=True))
     for doc_id in removed:
-        public.delete_by_term("id", str(doc_id))
-        full.delete_by_term("id", str(doc_id))
+        delete_public(doc_id)
+        delete_full(doc_id)
+
+
+def _write_shared(
+    public: SegmentWriter,
+    full: SegmentWriter,
+    prepared: list[PreparedDoc],
+    removed: Iterable[int],
+    tables: tuple[DocTable | None, DocTable | None],
+) -> None:
+    """Write documents identical in both indexes once (into public), deleting old copies in both."""
+    delete_public, delete_full = _deleter(public, tables[0]), _deleter(full, tables[1])
+    for doc in prepared:
+        delete_full(doc.id)
+        delete_public(doc.id)
+        public.add_document(**doc.fields(public=True))
+    for doc_id in removed:
+        delete_public(doc_id)
+        delete_full(doc_id)
 
 
 class SearchEngine:
     """Full-text search over testimonies with audience-aware public and full indexes."""
 
     def __init__(
-        self, index_dir: Path, place_groups: list[list[str]] | None = None, *, lock_timeout: float = 15.0
+        self,
+        index_dir: Path,
+        place_groups: list[list[str]] | None = None,
+        *,
+        lock_timeout: float = 15.0,
+        background_merge: bool = False,
     ) -> None:
-        """Use `index_dir` for the indexes; `place_groups` lists spellings of each place."""
+        """Use `index_dir` for the indexes; `place_groups` lists spellings of each place.
+
+        With `background_merge`, apply() only writes the changed testimonies and a thread of
+        this process merges small segments afterwards, giving way whenever apply() needs the
+        lock (a curator's save then never waits for a merge started by this process).
+        """
         self.index_dir = Path(index_dir)
+        self._background = background_merge
+        self._merge_thread: threading.Thread | None = None
+        self._merge_guard = threading.Lock()
+        self._merge_abort = threading.Event()  # set while apply() wants or holds the lock
+        self._merging = threading.Lock()  # held by the merge thread while it may hold index locks
+        self._writing = 0
+        self._closing = False
         self._store = Store(self.index_dir, lock_timeout)
         self._groups = [list(g) for g in place_groups] if place_groups else None
         self._analyzer = Analyzer(matcher_for(self._groups))
@@ -97,10 +161,93 @@ class SearchEngine:
         removed = {int(doc_id) for doc_id in deletes}
         # Analyse before taking the lock: Kiwi time should not block other writers.
         prepared = self._prepare(doc for doc_id, doc in latest.items() if doc_id not in removed)
-        with self._store.writers() as held:
-            if held.journal is not None:
-                self._store.record(held.journal, list(latest.values()), sorted(removed))
-            _write(held.public, held.full, prepared, removed)
+        shared = bool(prepared) and all(doc.same_in_both() for doc in prepared)
+        with self._merge_guard:
+            self._writing += 1
+            self._merge_abort.set()
+        try:
+            with self._merging:
+                pass  # this process's merge has given the index locks back
+            with self._store.writers(merge=not self._background) as held:
+                if held.journal is not None:
+                    self._store.record(held.journal, list(latest.values()), sorted(removed))
+                with self._lock:
+                    tables = (self._table_for(PUBLIC, held), self._table_for(FULL, held))
+                if shared:
+                    _write_shared(held.public, held.full, prepared, removed, tables)
+                    self._store.commit_shared(held, merge=not self._background)
+                else:
+                    _write(held.public, held.full, prepared, removed, tables)
+        finally:
+            with self._merge_guard:
+                self._writing -= 1
+                if not self._writing:
+                    self._merge_abort.clear()
+        if shared and (not self._background or self._store.too_many_small()):
+            # The shared path commits the public index without merging: merge now (best effort).
+            self._store.merge(threading.Event())
+        if self._background:
+            self._schedule_merge()
+
+    def warm_up(self) -> None:
+        """Load Kiwi and the Hangul place names in a background thread.
+
+        Otherwise the first Korean text a process analyses (a save or a search) waits one to
+        three seconds for the model to load.
+        """
+
+        def warm() -> None:
+            """Analyse a Korean word once."""
+            try:
+                self._analyzer.tokens("조선")
+            except Exception:  # only an optimisation: the first real use loads Kiwi again
+                log.warning("could not preload the Korean analyser", exc_info=True)
+
+        threading.Thread(target=warm, name="search-warm-up", daemon=True).start()
+
+    def _table_for(self, name: str, held: Any) -> DocTable | None:
+        """Return the cached document table if its searcher reads exactly the locked segments."""
+        view = self._views.get(name)
+        if view is None or view.gen != held.gen:
+            return None
+        writer = held.public if name == PUBLIC else held.full
+        try:
+            if view.searcher.reader().generation() == writer.generation - 1:
+                return view.table
+        except Exception:  # a closed or vanished searcher: fall back to searching the term
+            return None
+        return None
+
+    def _schedule_merge(self) -> None:
+        """Start the background merge thread unless it is already running."""
+        with self._merge_guard:
+            if self._closing or (self._merge_thread is not None and self._merge_thread.is_alive()):
+                return
+            self._merge_thread = threading.Thread(target=self._merge_loop, name="search-merge", daemon=True)
+            self._merge_thread.start()
+
+    def _merge_loop(self) -> None:
+        """Merge while the tiered policy finds work, after a short quiet period each time."""
+        try:
+            while not self._closing:
+                time.sleep(MERGE_DELAY)
+                if self._closing:
+                    return
+                if self._merge_abort.is_set():
+                    continue  # a save is under way; try again after it
+                if not self._store.needs_merge():
+                    return
+                with self._merging:
+                    self._store.merge(self._merge_abort)
+        except Exception:  # never let a maintenance thread take the process down
+            log.warning("background merge of the search index failed", exc_info=True)
+
+    def schema_outdated(self) -> str | None:
+        """Return the on-disk schema version if it differs from this code's, else None."""
+        found = self._store.schema_version()
+        if found is None or found == SCHEMA_VERSION:
+            return None
+        return found or "unknown"
 
     def optimize(self) -> None:
         """Merge each index into one segment, purging terms of deleted testimonies."""
@@ -149,7 +296,14 @@ class SearchEngine:
     # -- reading --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release open searchers."""
+        """Stop background merging and release open searchers."""
+        self._closing = True
+        self._merge_abort.set()
+        thread = self._merge_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+        self._closing = False
+        self._merge_abort.clear()
         with self._lock:
             self._drop_views()
 
@@ -275,7 +429,7 @@ class SearchEngine:
 
         sort = req.sort
         if sort not in SORTS:
-            notices.append(f"Unknown sort order {sort!r}; results are sorted by relevance.")
+            notices.append(_l("Unknown sort order %(sort)s; results are sorted by relevance.", sort=repr(sort)))
             sort = "relevance"
         scores = {docnum: score for score, docnum in ranked}
         if sort == "relevance" and ranked:

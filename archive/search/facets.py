@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
+
 from .results import FACETS
 
 BUCKET_YEARS = 5
@@ -109,7 +111,7 @@ class DocTable:
             if not values:
                 continue
             if name not in FACETS:
-                notices.append(f"Unknown filter {name!r} was ignored.")
+                notices.append(_l("Unknown filter %(name)s was ignored.", name=repr(name)))
                 continue
             bits = 0
             understood = False
@@ -118,7 +120,8 @@ class DocTable:
                     years = _RANGE.match(value) or _YEAR.match(value)
                     if years is None:
                         notices.append(
-                            f"Filter {name}={value!r} is not a year or a year range and was ignored."
+                            _l("Filter %(name)s=%(value)s is not a year or a year range and was ignored.", name=name,
+                               value=repr(value))
                         )
                         continue
                     low = int(years.group(1))

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
+
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 8
 MAX_TERMS = 64
@@ -124,7 +126,7 @@ def clean(q: object, notices: _Notices) -> str:
     text = q if isinstance(q, str) else ("" if q is None else str(q))
     if len(text) > MAX_QUERY_CHARS:
         text = text[:MAX_QUERY_CHARS]
-        notices.add(f"The query was shortened to its first {MAX_QUERY_CHARS} characters.")
+        notices.add(_l("The query was shortened to its first %(n)s characters.", n=MAX_QUERY_CHARS))
     out = []
     removed = False
     for ch in text:
@@ -136,7 +138,7 @@ def clean(q: object, notices: _Notices) -> str:
         else:
             out.append(ch)
     if removed:
-        notices.add("Control or invisible characters were removed from the query.")
+        notices.add(_l("Control or invisible characters were removed from the query."))
     return unicodedata.normalize("NFC", "".join(out))
 
 
@@ -154,7 +156,7 @@ def _lex(text: str, notices: _Notices) -> list[_Tok]:
         elif ch == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                notices.add(f"Unbalanced quote at position {i + 1} was ignored.")
+                notices.add(_l("Unbalanced quote at position %(position)s was ignored.", position=i + 1))
                 i += 1
             else:
                 if text[i + 1 : end].strip():
@@ -179,9 +181,8 @@ def _lex(text: str, notices: _Notices) -> list[_Tok]:
                 continue
             name, value = match.group(1).lower(), match.group(2)
             if name not in FIELDS:
-                notices.add(
-                    f"Unknown field '{match.group(1)}:' at position {i + 1} was searched as plain words."
-                )
+                notices.add(_l("Unknown field '%(field)s:' at position %(position)s was searched as plain words.",
+                               field=match.group(1), position=i + 1))
                 offset = i
                 for piece in word.split(":"):
                     if piece:
@@ -194,7 +195,8 @@ def _lex(text: str, notices: _Notices) -> list[_Tok]:
                 toks.append(_Tok("FIELD", text[j + 1 : end], i, FIELDS[name]))
                 j = end + 1
             else:
-                notices.add(f"Field '{name}:' at position {i + 1} has no value and was ignored.")
+                notices.add(_l("Field '%(field)s:' at position %(position)s has no value and was ignored.",
+                               field=name, position=i + 1))
             i = j
     return toks
 
@@ -219,7 +221,8 @@ class _Parser:
 
     def ignored(self, tok: _Tok) -> None:
         """Report a stray operator."""
-        self.notices.add(f"Operator '{tok.value}' at position {tok.start + 1} was ignored.")
+        self.notices.add(_l("Operator '%(operator)s' at position %(position)s was ignored.", operator=tok.value,
+                            position=tok.start + 1))
 
     def sequence(self, depth: int, opener: _Tok | None) -> list[Node]:
         """Parse clauses until the end or the `)` closing `opener`."""
@@ -229,7 +232,7 @@ class _Parser:
                 self.take()
                 if opener is not None:
                     return items
-                self.notices.add(f"Unbalanced parenthesis at position {tok.start + 1} was ignored.")
+                self.notices.add(_l("Unbalanced parenthesis at position %(position)s was ignored.", position=tok.start + 1))
                 continue
             if tok.kind in ("OR", "AND"):
                 # A binary operator with no left operand (or OR, which is implicit anyway).
@@ -242,9 +245,8 @@ class _Parser:
             if clause is not None:
                 items.append(clause)
         if opener is not None:
-            self.notices.add(
-                f"Missing closing parenthesis for the one at position {opener.start + 1}; assumed at the end."
-            )
+            self.notices.add(_l("Missing closing parenthesis for the one at position %(position)s; assumed at the end.",
+                                position=opener.start + 1))
         return items
 
     def clause(self, depth: int) -> Node | None:
@@ -291,7 +293,8 @@ class _Parser:
         if tok.kind == "(":
             self.take()
             if depth >= MAX_DEPTH:
-                self.notices.add(f"Parentheses nested too deeply at position {tok.start + 1} were ignored.")
+                self.notices.add(_l("Parentheses nested too deeply at position %(position)s were ignored.",
+                                    position=tok.start + 1))
                 return None
             items = self.sequence(depth + 1, tok)
             if not items:
@@ -305,7 +308,7 @@ class _Parser:
     def leaf(self, tok: _Tok) -> Node | None:
         """Turn a word, phrase or field token into a node (capped in number)."""
         if self.terms >= MAX_TERMS:
-            self.notices.add(f"Only the first {MAX_TERMS} search terms were used.")
+            self.notices.add(_l("Only the first %(n)s search terms were used.", n=MAX_TERMS))
             return None
         self.terms += 1
         if tok.kind == "PHRASE":
@@ -313,10 +316,8 @@ class _Parser:
         if tok.kind == "FIELD":
             value = tok.value
             if "*" in value:
-                self.notices.add(
-                    f"Wildcards are not supported in field searches (position {tok.start + 1}); "
-                    "'*' was ignored."
-                )
+                self.notices.add(_l("Wildcards are not supported in field searches (position %(position)s); "
+                                    "'*' was ignored.", position=tok.start + 1))
                 value = value.replace("*", " ").strip()
                 if not value:
                     return None
@@ -329,19 +330,15 @@ class _Parser:
             return Word(text, start)
         base = text.rstrip("*")
         if not _WORD_CHARS.search(base):
-            self.notices.add(f"A bare wildcard at position {start + 1} was ignored.")
+            self.notices.add(_l("A bare wildcard at position %(position)s was ignored.", position=start + 1))
             return None
         if "*" in base:
-            self.notices.add(
-                f"Wildcards only work at the end of a word; '{text}' at position {start + 1} "
-                "was searched without them."
-            )
+            self.notices.add(_l("Wildcards only work at the end of a word; '%(text)s' at position %(position)s "
+                                "was searched without them.", text=text, position=start + 1))
             return Word(text.replace("*", " "), start)
         if len(_WORD_CHARS.findall(base)) < 2:
-            self.notices.add(
-                f"Prefix '{text}' at position {start + 1} is too short (two letters at least) "
-                "and was ignored."
-            )
+            self.notices.add(_l("Prefix '%(text)s' at position %(position)s is too short (two letters at least) "
+                                "and was ignored.", text=text, position=start + 1))
             return None
         return Prefix(base, start)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
@@ -10,19 +11,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import columns, formats
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.filedb import structfile
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.fields import COLUMN, ID, FieldType, Schema
 from whoosh.system import pack_uint
 
 from .analysis import Analyzer, fold, normalize
 
-SCHEMA_VERSION = "1"
+# Bump whenever indexed content changes shape; an index of another version is rebuilt at start.
+# 2: Korean words feed spelling suggestions.
+SCHEMA_VERSION = "2"
 
 # Gaps keep phrases from matching across two transcript segments.
 SEGMENT_POSITION_GAP = 100
 SEGMENT_CHAR_GAP = 1
 
 NAME_PREFIX = "~n"
+_HANGUL_WORD = re.compile(r"[가-힣]{2,}")
 
 
 _FORMATS = {"freq": formats.Frequency, "positions": formats.Positions, "chars": formats.Characters}
@@ -84,17 +89,129 @@ class _FieldWriter(W3FieldWriter):
         if fieldname in _POSITION_FIELDS:
             self._postwriter._blocklimit = POSITION_BLOCK
 
+    def add_postings(self, schema: Schema, lengths: Any, items: Any) -> None:
+        """Write postings, reading each document's field length once instead of per term."""
+        super().add_postings(schema, _CachedLengths(lengths) if lengths else lengths, items)
+
+
+class _CachedLengths:
+    """Memoises doc_field_length(): Whoosh asks it for every posting it writes."""
+
+    def __init__(self, lengths: Any) -> None:
+        self._lengths = lengths
+        self._cache: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        """Return (and remember) a document's length in one field."""
+        key = (docnum, fieldname)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._lengths.doc_field_length(docnum, fieldname, default)
+        return found
+
+
+# Terms found in a single testimony of a segment keep their posting inside the term table.
+INLINE_LIMIT = 2
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer with working inlining of tiny posting lists.
+
+    whoosh-reloaded's own inlining calls a misspelt method (`set_inline`), so it is off by
+    default. A curator's save writes a one-testimony segment in which every term has one
+    posting; writing each as its own pickled block in the postings file is what made that
+    write slow. Readers already understand inlined postings (W3Codec.postings_reader).
+    """
+
+    def finish_postings(self) -> Any:
+        """Inline a short, unwritten posting list into the term info; else write blocks."""
+        terminfo = self._terminfo
+        if not self.written() and 0 < len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            # Merges expect bytes values; value-less formats (Existence) buffer none at all.
+            terminfo.set_inlined(self._ids, self._weights, self._values or [b""] * len(self))
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
 
 class ArchiveCodec(W3Codec):
     """Whoosh's default codec, tuned for passage lookups (readers need no change)."""
 
     def __init__(self, compression: int = 0) -> None:
         """Leave posting blocks uncompressed: about 15% faster indexing for 25% more disk."""
-        super().__init__(compression=compression)
+        super().__init__(compression=compression, inlinelimit=INLINE_LIMIT)
 
     def field_writer(self, storage: Any, segment: Any) -> W3FieldWriter:
         """Return the field writer with per-field block sizes."""
         return _FieldWriter(self, storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        """Return the postings writer that inlines single postings."""
+        return _PostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class _MemoryRaw(io.RawIOBase):
+    """A raw read-only stream over a memoryview (wrapped in a C BufferedReader for speed)."""
+
+    def __init__(self, buf: Any) -> None:
+        super().__init__()
+        self._buf = memoryview(buf)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        """Copy the next bytes into `target` (one call per buffer refill)."""
+        start = self._pos
+        end = min(len(self._buf), start + len(target))
+        size = max(0, end - start)
+        target[:size] = self._buf[start:end]
+        self._pos = start + size
+        return size
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Move the position like a file."""
+        base = (0, self._pos, len(self._buf))[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        """Return the position."""
+        return self._pos
+
+    def close(self) -> None:
+        """Drop the view (the mmap behind it is closed by its owner)."""
+        self._buf = memoryview(b"")
+        super().close()
+
+
+def _buffer_file_init(self: Any, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+    """BufferFile.__init__ without copying the whole buffer into a BytesIO.
+
+    Compound segment files are memory-mapped; Whoosh's BufferFile copied every opened
+    sub-file (postings and term tables of a whole segment, hundreds of MB for a large
+    archive) each time a searcher was reopened after a save.
+    """
+    self._buf = buf
+    self._name = name
+    self.file = io.BufferedReader(_MemoryRaw(buf), buffer_size=4096)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+structfile.BufferFile.__init__ = _buffer_file_init  # type: ignore[method-assign]
 
 
 def codec() -> ArchiveCodec:
@@ -168,6 +285,14 @@ class PreparedDoc:
     rtext: dict[str, list[tuple[int, int, int]]]
     words: set[str]
     segments: list[Segment] = field(default_factory=list)
+
+    def same_in_both(self) -> bool:
+        """Tell whether the public and the full index receive the same document.
+
+        True for public testimonies without restricted text; the full index then also holds
+        their surface `words`, which are public anyway.
+        """
+        return self.visibility == "public" and not self.rtext and not any(s.restricted for s in self.segments)
 
     def fields(self, public: bool) -> dict[str, Any]:
         """Return add_document() keyword arguments for the public or the full index."""
@@ -333,5 +458,6 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer) -> PreparedDoc:
         "year": {str(int(arrived))} if arrived else set(),
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
     }
-    latin = {w for w in words if w.isascii() and w.isalpha() and len(w) > 2}
-    return PreparedDoc(doc_id, visibility, common, text, rtext, latin, segments)
+    # Spelling suggestions draw on these public words: Latin ones and Korean content words.
+    spellable = {w for w in words if (w.isascii() and w.isalpha() and len(w) > 2) or _HANGUL_WORD.fullmatch(w)}
+    return PreparedDoc(doc_id, visibility, common, text, rtext, spellable, segments)

@@ -12,11 +12,13 @@ Layout of the index directory::
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
 import random
 import shutil
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -47,10 +49,32 @@ _MAX_MERGE_DOCS = 256
 _TIER_BASE = 4
 _TIER_WIDTH = 4
 _PURGE_RATIO = 0.25
+# With background merging, a save merges in the foreground only beyond this many small segments.
+_MAX_SMALL_SEGMENTS = 24
 
 
-def merge_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
-    """Merge small segments in logarithmic tiers; purge deletion-heavy ones; drop empty ones."""
+class MergeAborted(Exception):
+    """A background merge gave way to a writer that wants the lock."""
+
+
+class _AbortableReader(SegmentReader):
+    """A segment reader whose postings stream stops when `abort` is set (background merges)."""
+
+    def __init__(self, storage: Any, schema: Any, segment: Any, abort: threading.Event) -> None:
+        super().__init__(storage, schema, segment)
+        self._abort = abort
+
+    def iter_postings(self) -> Iterator[Any]:
+        """Yield postings, checking the abort flag every few thousand."""
+        abort = self._abort
+        for count, item in enumerate(super().iter_postings()):
+            if not count & 2047 and abort.is_set():
+                raise MergeAborted()
+            yield item
+
+
+def _merge_plan(segments: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Split segments into (keep, merge) by logarithmic tiers; drop empty ones."""
     keep: list[Any] = []
     merge: list[Any] = []
     tiers: dict[int, list[Any]] = defaultdict(list)
@@ -66,11 +90,47 @@ def merge_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
             tiers[int(math.log(total, _TIER_BASE))].append(seg)
     for group in tiers.values():
         (merge if len(group) >= _TIER_WIDTH else keep).extend(group)
+    return keep, merge
+
+
+def needs_merge(segments: list[Any]) -> bool:
+    """Tell whether the tiered policy would merge (or drop) any of these segments."""
+    keep, merge = _merge_plan(segments)
+    return bool(merge) or len(keep) != len(segments)
+
+
+def merge_policy(writer: SegmentWriter, segments: list[Any], abort: threading.Event | None = None) -> list[Any]:
+    """Merge small segments in logarithmic tiers; purge deletion-heavy ones; drop empty ones."""
+    keep, merge = _merge_plan(segments)
     for seg in merge:
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        writer.add_reader(reader)
-        reader.close()
+        if abort is None:
+            reader = SegmentReader(writer.storage, writer.schema, seg)
+        else:
+            if abort.is_set():
+                raise MergeAborted()
+            reader = _AbortableReader(writer.storage, writer.schema, seg, abort)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
     return keep
+
+
+def live_only_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Merge nothing; drop segments whose documents are all deleted."""
+    return [seg for seg in segments if seg.doc_count() > 0]
+
+
+def light_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Merge nothing unless small segments pile up; always drop fully deleted segments.
+
+    Used when merging happens in the background: a curator's save only writes its own
+    small segment. If background merges cannot keep up, the tiered merge runs here.
+    """
+    small = sum(1 for seg in segments if seg.doc_count_all() <= _MAX_MERGE_DOCS)
+    if small > _MAX_SMALL_SEGMENTS:
+        return merge_policy(writer, segments)
+    return [seg for seg in segments if seg.doc_count() > 0]
 
 
 def optimize_policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
@@ -131,6 +191,16 @@ class Store:
         except OSError:
             return None
         return name if (self.root / name).is_dir() else None
+
+    def schema_version(self) -> str | None:
+        """Return the schema version the current generation was built with (None: no index)."""
+        gen = self.current()
+        if gen is None:
+            return None
+        try:
+            return (self.root / gen / "VERSION").read_text().strip()
+        except OSError:
+            return ""  # built before versions were recorded
 
     def path(self, gen: str, name: str) -> Path:
         """Return the directory of one physical index of a generation."""
@@ -226,16 +296,107 @@ class Store:
             attempt += 1
 
     @contextmanager
-    def writers(self) -> Iterator[Writers]:
-        """Hold both writers of the current generation; commit public first, then full."""
+    def writers(self, merge: bool = True) -> Iterator[Writers]:
+        """Hold both writers of the current generation; commit public first, then full.
+
+        With `merge` False, small segments are left for merge() (run in the background).
+        """
         held = self.lock_current()
+        policy = merge_policy if merge else light_policy
         try:
             yield held
-            held.public.commit(mergetype=merge_policy)
-            held.full.commit(mergetype=merge_policy)
+            # A caller may already have committed a writer itself (see commit_shared()).
+            for writer in (held.public, held.full):
+                if not writer.is_closed:
+                    writer.commit(mergetype=policy)
         except BaseException:
             held.cancel()
             raise
+
+    def commit_shared(self, held: Writers, merge: bool) -> None:
+        """Commit the public writer's new segment and add the very same files to the full index.
+
+        For testimonies whose public and full documents are identical (public, nothing
+        restricted), writing postings once and hard-linking the segment files halves the
+        work of a save. The public commit merges nothing, so its new segment holds exactly
+        the documents added in this batch.
+        """
+        held.public.commit(mergetype=live_only_policy)
+        segment = held.public.get_segment()
+        source = self.path(held.gen, PUBLIC)
+        target = self.path(held.gen, FULL)
+        for name in segment.list_files(held.public.storage):
+            try:
+                os.link(source / name, target / name)
+            except OSError:
+                shutil.copy2(source / name, target / name)
+        shared = copy.copy(segment)
+        policy = merge_policy if merge else light_policy
+        held.full.commit(mergetype=lambda writer, segments: [*policy(writer, segments), shared])
+
+    def needs_merge(self) -> bool:
+        """Tell whether either index of the current generation has segments to merge."""
+        gen = self.current()
+        if gen is None:
+            return False
+        try:
+            return any(needs_merge(self.open(gen, name)._segments()) for name in INDEXES)
+        except (OSError, EmptyIndexError):
+            return False
+
+    def too_many_small(self) -> bool:
+        """Tell whether small segments have piled up beyond what saves leave to the background."""
+        gen = self.current()
+        if gen is None:
+            return False
+        try:
+            return any(
+                sum(1 for seg in self.open(gen, name)._segments() if seg.doc_count_all() <= _MAX_MERGE_DOCS)
+                > _MAX_SMALL_SEGMENTS
+                for name in INDEXES
+            )
+        except (OSError, EmptyIndexError):
+            return False
+
+    def merge(self, abort: threading.Event) -> bool:
+        """Run the tiered merge if the lock is free; give up (cleanly) as soon as `abort` is set.
+
+        Returns True if a merge was committed.
+        """
+        if abort.is_set():
+            return False
+        try:
+            held = self.lock_current(timeout=0.0)
+        except IndexBusy:
+            return False
+        def policy(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+            """The tiered merge, abortable while reading and while writing the merged segment."""
+            keep = merge_policy(writer, segments, abort)
+            if abort.is_set():
+                raise MergeAborted()
+            pool = writer.pool
+            postings = pool.iter_postings
+
+            def iter_postings() -> Iterator[Any]:
+                """Stream the merged postings, stopping if a save wants the lock."""
+                for count, item in enumerate(postings()):
+                    if not count & 2047 and abort.is_set():
+                        raise MergeAborted()
+                    yield item
+
+            pool.iter_postings = iter_postings
+            return keep
+
+        try:
+            for writer in (held.public, held.full):
+                writer.commit(mergetype=policy)
+        except MergeAborted:
+            held.cancel()
+            return False
+        except BaseException:
+            held.cancel()
+            raise
+        return True
 
     def optimize(self) -> None:
         """Merge each physical index into a single segment (purges lingering deleted terms)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,10 @@ from whoosh.reading import TermNotFound
 from .analysis import stem
 
 SPELL_FIELD = "words"
+_HANGUL_WORD = re.compile(r"[가-힣]{2,}")
+# Particles a Korean query word may end with; the stem before them is what gets corrected.
+_PARTICLES = ("에서", "으로", "에게", "부터", "까지", "에", "의", "은", "는", "이", "가", "을", "를", "로", "와", "과", "도")
+_HANGUL_BASE = 0xAC00
 MAX_WORDS = 4
 _COUNT_CAP = 200
 
@@ -38,8 +43,56 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def jamo(word: str) -> str:
+    """Decompose Hangul syllables into lead/vowel/tail jamo codes (청진 -> ㅊㅓㅇㅈㅣㄴ)."""
+    out = []
+    for char in word:
+        code = ord(char) - _HANGUL_BASE
+        if 0 <= code < 11172:
+            out.append(chr(0x1100 + code // 588))
+            out.append(chr(0x1161 + (code % 588) // 28))
+            if code % 28:
+                out.append(chr(0x11A7 + code % 28))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def correct_hangul(reader: Any, word: str) -> str | None:
+    """Correct a Korean word (with an optional trailing particle) to a close live public word.
+
+    Candidates differ by one syllable; the one with the fewest jamo changes wins (청잔 -> 청진
+    changes one vowel), then the most frequent.
+    """
+    stems = [(word, "")] + [
+        (word[: -len(p)], p) for p in _PARTICLES if word.endswith(p) and len(word) - len(p) >= 2
+    ]
+    if any(live_count(reader, SPELL_FIELD, stem_, 1) for stem_, _ in stems):
+        return None  # a public word as typed (perhaps followed by a particle)
+    best: tuple[int, int, str] | None = None
+    for stem_, particle in stems:
+        target = jamo(stem_)
+        for candidate in reader.terms_within(SPELL_FIELD, stem_, 1, prefix=0):
+            if isinstance(candidate, bytes):
+                candidate = candidate.decode("utf-8")
+            if candidate == stem_ or not _HANGUL_WORD.fullmatch(candidate):
+                continue
+            distance = edit_distance(target, jamo(candidate))
+            if distance > 2:
+                continue
+            count = live_count(reader, SPELL_FIELD, candidate)
+            if not count:
+                continue
+            key = (distance, -count, candidate + particle)
+            if best is None or key < best:
+                best = key
+    return best[2] if best else None
+
+
 def correct_word(reader: Any, word: str) -> str | None:
     """Return the best live public word close to `word`, or None if it needs no correction."""
+    if _HANGUL_WORD.fullmatch(word):
+        return correct_hangul(reader, word)
     if any(live_count(reader, f, stem(word), 1) for f in ("text", "title", "names", "summary")):
         return None
     maxdist = 1 if len(word) <= 4 else 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,8 +39,11 @@ _deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
 
 def init_app(app: Flask) -> None:
     """Create the app's engine and register the session hooks (once per process)."""
-    app.extensions["search"] = SearchEngine(Path(app.config["SEARCH_INDEX_DIR"]),
-                                            load_place_groups(DATA_DIR / "places.csv"))
+    # Outside tests, small index segments are merged by a background thread so that a curator's
+    # save only writes its own testimony; tests merge in the foreground (deterministic).
+    app.extensions["search"] = SearchEngine(
+        Path(app.config["SEARCH_INDEX_DIR"]), load_place_groups(DATA_DIR / "places.csv"),
+        background_merge=bool(app.config.get("SEARCH_BACKGROUND_MERGE", not app.testing)))
     app.extensions["search_drained_at_start"] = False
     if not getattr(FlaskSession, "_archive_outbox_hooks", False):
         event.listen(FlaskSession, "after_flush", _record_outbox)
@@ -57,9 +61,46 @@ def init_app(app: Flask) -> None:
             app.extensions["search_embargo_sweep"] = today
             enqueue_ended_embargoes(today)
             app.extensions["search_drained_at_start"] = False
+        if not app.extensions.get("search_schema_checked"):
+            app.extensions["search_schema_checked"] = True
+            rebuild_if_outdated(app)
         if not app.extensions["search_drained_at_start"]:
+            if not app.testing and not app.extensions.get("search_warmed"):
+                app.extensions["search_warmed"] = True
+                engine().warm_up()  # serving processes load Kiwi before the first Korean query
             app.extensions["search_drained_at_start"] = True
             drain_outbox()
+
+
+def rebuild_if_outdated(app: Flask) -> bool:
+    """Rebuild the index if it was built with another schema version; True if a rebuild ran or started.
+
+    Outside tests the rebuild runs in a background thread: searches keep using the old index
+    until the new one is swapped in (a large archive takes minutes to reindex).
+    """
+    found = app.extensions["search"].schema_outdated()
+    if found is None:
+        return False
+    log.warning("search index schema version %s differs from this code's; rebuilding it "
+                "(the same as `flask --app wsgi search reindex`)", found)
+
+    def rebuild() -> None:
+        with app.app_context():
+            try:
+                count = reindex()
+            except IndexBusy:
+                log.warning("another process is already rebuilding the search index")
+                return
+            except Exception:
+                log.exception("automatic search reindex failed; run `flask --app wsgi search reindex`")
+                return
+            log.warning("search index rebuilt: %d testimonies", count)
+
+    if app.config.get("SEARCH_REBUILD_IN_BACKGROUND", not app.testing):
+        threading.Thread(target=rebuild, name="search-reindex", daemon=True).start()
+    else:
+        rebuild()
+    return True
 
 
 def enqueue_ended_embargoes(today: date, window_days: int = 31) -> int:

@@ -150,3 +150,22 @@ def test_ended_embargo_reaches_public_search_on_the_next_day(app: Flask, factory
     app.extensions["search_embargo_sweep"] = today - timedelta(days=1)
     assert app.test_client().get("/").status_code == 200
     assert found("quenvarish") == [t.id]
+
+
+def test_index_of_another_schema_version_is_rebuilt_at_start(app: Flask, factory: Any, caplog: Any,
+                                                             monkeypatch: Any) -> None:
+    import logging
+
+    # Alembic's fileConfig() in migrations/env.py disables loggers that existed before it ran.
+    monkeypatch.setattr(logging.getLogger("archive.services.search_sync"), "disabled", False)
+    t = factory.testimony(segments=[{"start": 0, "end": 2, "text": "the quorvalent mill"}])
+    engine = app.extensions["search"]
+    store = engine._store
+    (store.root / str(store.current()) / "VERSION").write_text("0")  # built by older code
+    old_generation = store.current()
+    app.extensions["search_schema_checked"] = False  # a new process starting
+    with caplog.at_level(logging.WARNING, logger="archive.services.search_sync"):
+        assert app.test_client().get("/").status_code == 200
+    assert "search reindex" in caplog.text
+    assert engine.schema_outdated() is None and store.current() != old_generation
+    assert found("quorvalent") == [t.id]
