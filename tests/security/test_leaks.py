@@ -19,7 +19,7 @@ from flask import Flask
 from .probes import Prober, Stats
 from .world import ROLES, Planter, World, role_client
 
-SEARCH_ENDPOINTS = ("/search", "/api/v1/search")
+SEARCH_ENDPOINTS = ("/search", "/api/v1/search", "/search.csv")
 
 
 def build_world(seed: int = 6) -> World:
