@@ -1,0 +1,109 @@
+"""Exchange formats: IIIF manifests and OHMS XML downloads, and the curator's OHMS import.
+
+Hidden testimonies, and testimonies with nothing the reader may have in that format, answer
+exactly like a missing one (the same 404 page).
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response as BaseResponse
+
+from archive.extensions import db
+from archive.forms.exchange import OhmsImportForm
+from archive.i18n import language_name
+from archive.iiif import MEDIA_TYPE
+from archive.models import Testimony
+from archive.ohms import OhmsError
+from archive.services import access, catalog, exchange
+from archive.services.audit import record_refusal
+from archive.services.errors import ConflictError, ValidationError
+
+bp = Blueprint("exchange", __name__)
+
+PRIVATE_CACHE = "no-store, private"
+
+
+@bp.get("/iiif/testimonies/<int:testimony_id>/manifest.json")
+def manifest(testimony_id: int) -> Response:
+    """The IIIF Presentation 3 manifest of a recording the reader may hear."""
+    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    try:
+        data = exchange.manifest(current_user, t)
+    except exchange.NotFound:
+        abort(404)
+    response = Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/ld+json")
+    response.headers["Content-Type"] = MEDIA_TYPE
+    # Never cached: a passage restricted or a consent withdrawn must disappear at once, everywhere.
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    if exchange.is_public(t) and not access.is_user_staff(current_user):
+        # Viewers on other sites may load public manifests; no credentials travel with "*".
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/testimonies/<int:testimony_id>/ohms.xml")
+def ohms_xml(testimony_id: int) -> Response:
+    """The OHMS XML (index points, transcript) of a testimony whose transcript the reader may read."""
+    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    try:
+        body = exchange.ohms_export(current_user, t)
+    except exchange.NotFound:
+        abort(404)
+    response = Response(body, mimetype="application/xml")
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="testimony-{t.id}-ohms.xml"'
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    return response
+
+
+@bp.post("/curate/testimonies/<int:testimony_id>/ohms")
+@login_required
+def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
+    """Replace the chapters (and optionally the transcript) from an OHMS XML file."""
+    from archive.views.curator import _edit_page  # the editor page is rendered by the curator views
+
+    if not access.can_edit(current_user):
+        record_refusal("curate", reason="not a curator")
+        abort(404)
+    t = db.get_or_404(Testimony, testimony_id)
+    form = OhmsImportForm(prefix="ohms")
+    if not form.validate():
+        return _edit_page(t, 400, "ohms", ohms=form)
+    upload = form.file.data
+    try:
+        result = exchange.import_ohms(t, upload.read(), form.version.data, with_transcript=bool(form.transcript.data),
+                                      source=upload.filename or "OHMS XML")
+    except OhmsError as error:
+        form.file.errors = [*form.file.errors, *error.messages()]
+        return _edit_page(t, 400, "ohms", ohms=form)
+    except ValidationError as error:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, *[f"{key}: {msg}" if key not in ("file", "__all__") else msg
+                                                 for key, msgs in error.errors.items() for msg in msgs]]
+        return _edit_page(t, 400, "ohms", ohms=form)
+    except ConflictError as error:
+        db.session.rollback()
+        return _edit_page(t, 409, "ohms", conflict=error, ohms=form)
+    parts = []
+    if result.chapters is not None:
+        parts.append(_("%(n)s chapters", n=result.chapters))
+    if result.segments is not None:
+        parts.append(_("%(n)s transcript segments", n=result.segments))
+    flash(_("OHMS file imported: %(what)s replaced the old ones.", what=", ".join(parts)), "info")
+    return redirect(url_for("curator.edit_testimony", testimony_id=t.id, _anchor="ohms"))
+
+
+@bp.app_template_global("exchange_downloads")
+def exchange_downloads(t: Testimony) -> dict[str, object]:
+    """Which exchange downloads the listening page offers the current user (see templates/public/_downloads.html)."""
+    languages = exchange.caption_languages(current_user, t)
+    readable = access.can_read_transcript(current_user, t)
+    return {
+        "captions": [(code, language_name(code)) for code in languages] if len(languages) > 1 else [],
+        "ohms": readable and bool(t.chapters or languages),
+        "manifest": access.can_hear(current_user, t) and any(r.duration_seconds for r in t.recordings),
+    }
