@@ -76,7 +76,14 @@ SCAN = r"""
     if (tag === 'meta' && el.hasAttribute('http-equiv')) bad.push('meta ' + short(el));
     // The site's own stylesheets, and an empty icon (href="data:,") that spares a request.
     const emptyIcon = tag === 'link' && el.rel === 'icon' && el.getAttribute('href') === 'data:,';
-    if (tag === 'link' && !emptyIcon && !(el.href || '').startsWith(here + '/static/')) bad.push('link ' + short(el));
+    // In the head only: canonical and alternate (citation downloads) links to this site, and the Dublin Core
+    // schema declarations that point at purl.org namespaces.
+    const rel = (el.getAttribute('rel') || '').toLowerCase();
+    const href = el.href || '';
+    const metadataLink = tag === 'link' && el.closest('head') && !el.hasAttribute('as') && (
+      (['canonical', 'alternate'].includes(rel) && href.startsWith(here + '/'))
+      || (['schema.dc', 'schema.dcterms'].includes(rel) && href.startsWith('http://purl.org/dc/')));
+    if (tag === 'link' && !emptyIcon && !metadataLink && !href.startsWith(here + '/static/')) bad.push('link ' + short(el));
     for (const attr of el.attributes) {
       const name = attr.name.toLowerCase();
       if (name.startsWith('on')) bad.push(`${tag}[${name}] ` + short(el));
