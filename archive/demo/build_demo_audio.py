@@ -88,7 +88,7 @@ COUNTRIES = {"China", "Russia", "Mongolia", "Laos", "Vietnam", "Thailand", "Camb
 EVENTS = {"transit", "worked", "hid", "arrested", "repatriated", "arrived"}
 TAGS = {"famine", "border-crossing", "brokers", "human-trafficking", "repatriation", "prison-camp",
         "family-separation", "market-trade", "labour", "religion", "information-media", "military-service",
-        "education", "health", "resettlement", "diplomacy"}
+        "education", "health", "resettlement", "diplomacy", "notable-defectors"}
 LANGS = {"en", "ko"}
 ACCESS = {"public", "researchers", "restricted"}
 STATUS = {"published", "draft"}

@@ -22,6 +22,7 @@ from archive.models import Narrator, Testimony, User
 from archive.extensions import db
 from archive.services import recordings, search_sync, testimonies, users
 from archive.services import narrators as narrator_service
+from archive.services import themes as theme_service
 from archive.services.access import today
 
 PASSWORD = "leak-probe password 1"
@@ -147,6 +148,9 @@ class Planter:
         """Public testimonies, some carrying staff-only details (real names, notes, restricted passages)."""
         with search_sync.deferred():  # index once at the end, not after every commit
             self._plant_public()
+        # Theme pages list the public testimonies of their topics; the hidden ones are tagged "famine" too.
+        theme_service.seed_themes()
+        theme_service.create_theme({"slug": "famine", "title_en": "The famine years", "topics": ["famine"]})
 
     def _plant_public(self) -> None:
         # A narrator with real name, unconsented public name and curator notes.
