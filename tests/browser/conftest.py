@@ -91,6 +91,7 @@ def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPa
     from archive.models import Testimony
     from archive.services import search_sync
     from archive.services.imports import load_demo
+    from archive.services.themes import seed_themes
 
     data_dir = tmp_path_factory.mktemp("live")
     app = create_app({
@@ -101,6 +102,7 @@ def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPa
     with app.app_context():
         _empty_tables()
         load_demo()
+        seed_themes()  # the context theme pages, linked from the home page
         search_sync.drain_outbox()
         ids = {t.external_id: t.id for t in db.session.scalars(select(Testimony)) if t.external_id}
         db.session.remove()

@@ -5,7 +5,10 @@
  * native player and plain ?t= links. With it: the spoken line is highlighted (aria-current) and
  * kept in view, lines seek on click/Enter/Space, chapters and time links seek in place, words can
  * be found in the transcript, every line gets a "Copy link" button, and the speed can be set.
- * Screen readers hear a polite announcement only on chapter changes or when the user asks.
+ * The polite live region (#announcer) speaks only when the user acts (seeks to a line or chapter, asks
+ * "Where am I?", searches) and, unless the user turns "Announce each new chapter" off, once per chapter
+ * change during playback. It is never touched on timeupdate otherwise, so it does not talk over the
+ * recording.
  */
 (function () {
   "use strict";
@@ -23,6 +26,7 @@
   var chapters = Array.prototype.slice.call(document.querySelectorAll("a.chapter[data-start]"));
   var chapterStarts = chapters.map(function (link) { return parseFloat(link.getAttribute("data-start")) || 0; });
   var followBox = document.getElementById("follow");
+  var announceBox = document.getElementById("announce-chapters");
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var EPSILON = 0.05;
   var currentLine = -1;
@@ -30,6 +34,41 @@
   var chapterKnown = false;
   var userScrolledAt = 0;
   var programmaticScrollAt = 0;
+
+  // ------------------------------------------------------------------ messages
+  //
+  // The page may provide its interface language's wording as JSON in
+  // <div id="player-messages" hidden data-messages='{"copy_link": "...", ...}'></div>. Any message it lacks is said in English, and is then
+  // marked lang="en" on a page in another language so screen readers pronounce it correctly.
+
+  var messages = {};
+  var messageNode = document.getElementById("player-messages");
+  if (messageNode) {
+    try {
+      // A data-messages attribute (no script element on the page), or a JSON script element's text.
+      messages = JSON.parse(messageNode.getAttribute("data-messages") || messageNode.textContent) || {};
+    } catch (error) {
+      messages = {};
+    }
+  }
+  var pageIsEnglish = /^en\b/i.test(document.documentElement.getAttribute("lang") || "en");
+
+  function msg(key, english, values) {
+    var text = typeof messages[key] === "string" && messages[key] ? messages[key] : english;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  // Writes a message into an element, marking its language when it fell back to English.
+  function say(element, key, english, values) {
+    element.textContent = msg(key, english, values);
+    if (!pageIsEnglish && !messages[key]) {
+      element.setAttribute("lang", "en");
+    } else {
+      element.removeAttribute("lang");
+    }
+  }
 
   // ------------------------------------------------------------------ helpers
 
@@ -47,13 +86,61 @@
     return text;
   }
 
-  function announce(message) {
+  // message is the text to speak; english says it fell back to English (so it is marked lang="en").
+  // The language of an element's text (its own or inherited lang), or "".
+  function langOf(element) {
+    var holder = element && element.closest ? element.closest("[lang]") : null;
+    return holder ? holder.getAttribute("lang") : "";
+  }
+
+  // A message as parts [{text, lang}]: values keep their own language (langs[name]), the wording is in
+  // the page language, or marked English when it fell back to English.
+  function msgParts(key, english, values, langs) {
+    var translated = !pageIsEnglish && typeof messages[key] === "string" && messages[key];
+    var template = translated ? messages[key] : english;
+    var wordingLang = translated || pageIsEnglish ? "" : "en";
+    var parts = [];
+    var last = 0;
+    template.replace(/\{(\w+)\}/g, function (whole, name, offset) {
+      parts.push({ text: template.slice(last, offset), lang: wordingLang });
+      var known = values && Object.prototype.hasOwnProperty.call(values, name);
+      parts.push({ text: known ? String(values[name]) : whole, lang: (langs && langs[name]) || wordingLang });
+      last = offset + whole.length;
+      return whole;
+    });
+    parts.push({ text: template.slice(last), lang: wordingLang });
+    return parts;
+  }
+
+  // message: a string, or parts from msgParts (each spoken in its own language); english marks a
+  // plain string that fell back to English.
+  function announce(message, english) {
     if (!announcer) {
       return;
     }
+    var parts = typeof message === "string" ? [{ text: message, lang: english && !pageIsEnglish ? "en" : "" }] : message;
     // Clearing first makes a repeated message be spoken again.
     announcer.textContent = "";
-    window.setTimeout(function () { announcer.textContent = message; }, 60);
+    window.setTimeout(function () {
+      announcer.textContent = "";
+      parts.forEach(function (part) {
+        if (!part.text) {
+          return;
+        }
+        if (part.lang) {
+          var span = document.createElement("span");
+          span.setAttribute("lang", part.lang);
+          span.textContent = part.text;
+          announcer.appendChild(span);
+        } else {
+          announcer.appendChild(document.createTextNode(part.text));
+        }
+      });
+    }, 60);
+  }
+
+  function announceMsg(key, english, values) {
+    announce(msgParts(key, english, values));
   }
 
   function lastIndexAtOrBefore(values, time) {
@@ -92,13 +179,14 @@
     return match ? parseTime(decodeURIComponent(match[1])) : null;
   }
 
-  function lineText(line) {
+  // What a transcript line says, as announcement parts in the line's own language.
+  function lineParts(line) {
     if (line.classList.contains("withheld")) {
-      return "Withheld passage.";
+      return msgParts("withheld", "Withheld passage.");
     }
     var speaker = line.querySelector(".speaker");
     var text = line.querySelector(".text");
-    return (speaker ? speaker.textContent + " " : "") + (text ? text.textContent : "");
+    return [{ text: (speaker ? speaker.textContent + " " : "") + (text ? text.textContent : ""), lang: langOf(line) }];
   }
 
   function isScrollable(element) {
@@ -172,7 +260,8 @@
       chapters[index].setAttribute("aria-current", "true");
       if (mayAnnounce && chapterKnown) {
         var title = chapters[index].querySelector(".chapter-title");
-        announce("Chapter " + (index + 1) + ": " + (title ? title.textContent : ""));
+        announce(msgParts("chapter", "Chapter {n}: {title}", { n: index + 1, title: title ? title.textContent : "" },
+                          { title: langOf(title) }));
       }
     }
     chapterKnown = true;
@@ -184,7 +273,8 @@
     }
     var time = player.currentTime || 0;
     setCurrentLine(lastIndexAtOrBefore(starts, time), true, force);
-    setCurrentChapter(lastIndexAtOrBefore(chapterStarts, time), !player.paused || force === "user");
+    var announcing = announceBox && announceBox.checked && !player.paused;
+    setCurrentChapter(lastIndexAtOrBefore(chapterStarts, time), announcing || force === "user");
   }
 
   function whenReady(callback) {
@@ -231,6 +321,28 @@
     player.addEventListener("seeked", function () { sync(false); });
     player.addEventListener("play", function () { sync(false); });
 
+    // The focused player seeks with the arrow keys (Space already plays and pauses natively).
+    player.setAttribute("aria-keyshortcuts", "Space ArrowLeft ArrowRight Home");
+    player.addEventListener("keydown", function (event) {
+      if (event.target !== player || event.altKey || event.ctrlKey || event.metaKey) {
+        return;
+      }
+      var step = event.shiftKey ? 15 : 5;
+      var duration = isFinite(player.duration) ? player.duration : Infinity;
+      var time = null;
+      if (event.key === "ArrowRight") {
+        time = Math.min(duration, (player.currentTime || 0) + step);
+      } else if (event.key === "ArrowLeft") {
+        time = Math.max(0, (player.currentTime || 0) - step);
+      } else if (event.key === "Home") {
+        time = 0;
+      }
+      if (time !== null) {
+        event.preventDefault(); // the browser's own handling would seek a second time
+        player.currentTime = time;
+      }
+    });
+
     var tools = document.getElementById("player-tools");
     if (tools) {
       tools.hidden = false;
@@ -269,22 +381,48 @@
       });
     }
 
+    if (announceBox) {
+      if (!chapters.length) {
+        announceBox.parentNode.hidden = true; // nothing to announce without chapters
+      } else {
+        try {
+          var remembered = window.localStorage.getItem("listen.announceChapters");
+          if (remembered !== null) {
+            announceBox.checked = remembered === "1";
+          }
+        } catch (error) {
+          /* the box keeps its default */
+        }
+        announceBox.addEventListener("change", function () {
+          try {
+            window.localStorage.setItem("listen.announceChapters", announceBox.checked ? "1" : "0");
+          } catch (error) {
+            /* private browsing: the choice lasts for this page only */
+          }
+        });
+      }
+    }
+
     var where = document.getElementById("where-am-i");
     if (where) {
       where.addEventListener("click", function () {
         var time = player.currentTime || 0;
-        var parts = [(player.paused ? "Paused at " : "Playing at ") + clock(time) + "."];
+        var parts = player.paused ? msgParts("paused_at", "Paused at {time}.", { time: clock(time) })
+                                  : msgParts("playing_at", "Playing at {time}.", { time: clock(time) });
         var chapterIndex = lastIndexAtOrBefore(chapterStarts, time);
         if (chapterIndex >= 0) {
           var title = chapters[chapterIndex].querySelector(".chapter-title");
-          parts.push("Chapter " + (chapterIndex + 1) + ": " + (title ? title.textContent : "") + ".");
+          parts = parts.concat([{ text: " ", lang: "" }],
+                               msgParts("chapter", "Chapter {n}: {title}", { n: chapterIndex + 1, title: title ? title.textContent : "" },
+                                        { title: langOf(title) }),
+                               [{ text: ".", lang: "" }]);
         }
         var lineIndex = lastIndexAtOrBefore(starts, time);
         if (lineIndex >= 0) {
-          parts.push(lineText(lines[lineIndex]));
+          parts = parts.concat([{ text: " ", lang: "" }], lineParts(lines[lineIndex]));
           keepInView(lines[lineIndex], true);
         }
-        announce(parts.join(" "));
+        announce(parts);
       });
     }
   }
@@ -297,10 +435,10 @@
     var label = button.querySelector(".copy-label");
     var done = function () {
       if (label) {
-        label.textContent = "Copied";
-        window.setTimeout(function () { label.textContent = "Copy link"; }, 2000);
+        say(label, "copied", "Copied");
+        window.setTimeout(function () { say(label, "copy_link", "Copy link"); }, 2000);
       }
-      announce("Link copied.");
+      announceMsg("link_copied", "Link copied.");
     };
     var fallback = function () {
       // No clipboard access (e.g. plain http): offer the link selected, ready to copy by hand.
@@ -313,12 +451,12 @@
       field.readOnly = true;
       field.className = "copy-fallback";
       field.value = url;
-      field.setAttribute("aria-label", "Link to this moment; copy it with your keyboard or menu");
+      field.setAttribute("aria-label", msg("copy_fallback_label", "Link to this moment; copy it with your keyboard or menu"));
       button.insertAdjacentElement("afterend", field);
       field.focus();
       field.select();
       field.addEventListener("blur", function () { field.remove(); });
-      announce("Copying is not available here. The link is selected: copy it with your keyboard or menu.");
+      announceMsg("copy_unavailable", "Copying is not available here. The link is selected: copy it with your keyboard or menu.");
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(url).then(done, fallback);
@@ -343,10 +481,10 @@
       button.className = "copy-link";
       var label = document.createElement("span");
       label.className = "copy-label";
-      label.textContent = "Copy link";
+      say(label, "copy_link", "Copy link");
       var context = document.createElement("span");
       context.className = "visually-hidden";
-      context.textContent = " to " + clock(time);
+      say(context, "copy_link_to", " to {time}", { time: clock(time) });
       button.appendChild(label);
       button.appendChild(context);
       line.appendChild(button);
@@ -497,10 +635,10 @@
       span.appendChild(fragment);
     });
     if (!matches.length) {
-      countOut.textContent = "No matches";
+      say(countOut, "no_matches", "No matches");
     } else {
-      countOut.textContent = matches.length + (matches.length === 1 ? " match" : " matches") +
-        " in " + lineCount + (lineCount === 1 ? " line" : " lines");
+      say(countOut, "match_count", "{matches} " + (matches.length === 1 ? "match" : "matches") + " in {lines} " +
+          (lineCount === 1 ? "line" : "lines"), { matches: matches.length, lines: lineCount });
     }
   }
 
@@ -510,7 +648,11 @@
       runSearch(query);
     }
     if (!matches.length) {
-      announce(query ? "No matches for " + query + "." : "Type words to find.");
+      if (query) {
+        announceMsg("no_matches_for", "No matches for {query}.", { query: query });
+      } else {
+        announceMsg("type_to_find", "Type words to find.");
+      }
       return;
     }
     if (matchAt >= 0 && matches[matchAt]) {
@@ -520,13 +662,13 @@
     var match = matches[matchAt];
     match.mark.classList.add("match-current");
     var time = parseFloat(match.line.getAttribute("data-start")) || 0;
-    countOut.textContent = "Match " + (matchAt + 1) + " of " + matches.length;
+    say(countOut, "match_n", "Match {n} of {total}", { n: matchAt + 1, total: matches.length });
     if (player) {
       seekTo(time, false);
     } else {
       keepInView(match.line, true);
     }
-    announce("Match " + (matchAt + 1) + " of " + matches.length + ", at " + clock(time) + ".");
+    announceMsg("match_n_at", "Match {n} of {total}, at {time}.", { n: matchAt + 1, total: matches.length, time: clock(time) });
   }
 
   if (form && input && countOut) {
@@ -540,7 +682,7 @@
       // The count is read out once the reader pauses typing, not at every keystroke.
       spoken = window.setTimeout(function () {
         if (countOut.textContent) {
-          announce(countOut.textContent + ".");
+          announce(countOut.textContent + ".", countOut.getAttribute("lang") === "en");
         }
       }, 900);
     });
