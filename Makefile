@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 FLASK := $(PY) -m flask --app wsgi
 
-.PHONY: run test install install-test migrate demo index serve clean
+.PHONY: run test install install-test migrate demo index serve clean compile-translations translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,9 +17,21 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed compile-translations
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test compile-translations
+
+# The Korean interface: only the .po catalogues are committed; the .mo files are built here.
+compile-translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d archive/translations
+
+# Re-extract every marked string and update the catalogues (then translate what is new; see README).
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
+		--project="Defector Archive" -o archive/translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i archive/translations/messages.pot -d archive/translations --no-wrap \
+		--no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel -q compile -d archive/translations
 
 migrate: install
 	$(FLASK) db upgrade

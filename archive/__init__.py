@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from archive.config import PROJECT_ROOT, build_config
 
@@ -22,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from archive import cli, i18n, security, templating
     from archive.extensions import csrf, db, login_manager, migrate
     from archive.services import search_sync
+    from archive.services import oai
     from archive.services.users import load_user
     from archive.views import register_blueprints
 
@@ -31,8 +33,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to access this page.")
+    login_manager.localize_callback = str  # flashed as a plain string in the visitor's language
     login_manager.user_loader(load_user)
     search_sync.init_app(app)
+    oai.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     register_blueprints(app)

@@ -1,6 +1,8 @@
 """Server-rendered, accessible inline SVG charts and their data tables.
 
-Pure module: no Flask. Output contains no scripts, event handlers, ``style`` attributes or
+Pure module: no Flask app needed. Fixed wording goes through Flask-Babel's ``gettext`` and numbers
+through Babel, so a chart drawn in a request speaks the reader's language; outside a request the
+text is English. Output contains no scripts, event handlers, ``style`` attributes or
 external resources (the page CSP forbids them); appearance uses presentation attributes
 and classes (``chart``, ``bar``, ``axis``, ``legend``, ``data-table``, ``num``). Every
 text is escaped. Series are told apart by legend labels and textures as well as colour.
@@ -14,6 +16,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 WIDTH = 800
@@ -68,17 +73,17 @@ def bar_chart(
              for b in bars]
     ticks = _ticks(max(sizes), integer=_all_int(v for b in bars for v in b.values.values()))
     has_overlay = overlay_name is not None or any(b.overlay is not None or b.overlay_label for b in bars)
-    overlay_name = overlay_name or "Overlay"
+    overlay_name = overlay_name or _("Overlay")
     over_ticks = _ticks(max((b.overlay or 0) for b in bars), integer=True) if has_overlay else []
     noted = [b for b in bars if b.note]
     # Legend
     items = [(_swatch(chart_id, i), labels[s]) for i, s in enumerate(series)]
     if noted:
-        items.append((_swatch(chart_id, 0, hatched=True), "Hatched: see note below the chart"))
+        items.append((_swatch(chart_id, 0, hatched=True), _("Hatched: see note below the chart")))
     if has_overlay:
-        items.append((_diamond(7, 7, 6, hollow=False), f"{overlay_name} (second scale)"))
+        items.append((_diamond(7, 7, 6, hollow=False), _("%(name)s (second scale)", name=overlay_name)))
         if any(b.overlay is None and b.overlay_label for b in bars):
-            items.append((_diamond(7, 7, 6, hollow=True), f"{overlay_name}: exact count not shown"))
+            items.append((_diamond(7, 7, 6, hollow=True), _("%(name)s: exact count not shown", name=overlay_name)))
     legend, legend_h = _legend(items, PAD, PAD)
     # Geometry: a band of 1 per bar, 0.6 extra on each side of a noted bar so it never
     # reads as one step of an evenly spaced series.
@@ -291,7 +296,7 @@ def data_table(
     for r, row in enumerate(rows):
         out.append("<tr>")
         for c, value in enumerate(row):
-            text = _x(value) if c == 0 else "n/a" if value is None else _x(_fmt(value) if _is_number(value) else value)
+            text = _x(value) if c == 0 else _("n/a") if value is None else _x(_fmt(value) if _is_number(value) else value)
             href = links[r] if links and c == 0 else None
             if href:
                 text = f'<a href="{_x(_safe_href(href))}">{text}</a>'
@@ -396,7 +401,7 @@ def _footer(notes: list[str], source: str, as_of: str, y: float) -> tuple[str, f
             out.append(_text(PAD, y, line, size=SMALL))
             y += SMALL + 5
     y += 4 if notes else 0
-    for line in _wrap(f"Source: {source}. As of {as_of}.", WIDTH - 2 * PAD, SMALL):
+    for line in _wrap(_source_line(source, as_of), WIDTH - 2 * PAD, SMALL):
         out.append(_text(PAD, y, line, size=SMALL, fill=MUTED))
         y += SMALL + 5
     return f'<g class="chart-source" aria-hidden="true">{"".join(out)}</g>', y + PAD
@@ -405,7 +410,7 @@ def _footer(notes: list[str], source: str, as_of: str, y: float) -> tuple[str, f
 def _bar_title(bar: Bar, series: list[str], labels: dict[str, str], stacked: bool, unit: str,
                overlay_name: str) -> str:
     """Name one bar: "2009: 2,914 arrivals (662 men, 2,252 women)"."""
-    parts = [f"{_fmt(bar.values.get(s, 0))} {labels[s]}" for s in series]
+    parts = [_("%(value)s %(series)s", value=_fmt(bar.values.get(s, 0)), series=labels[s]) for s in series]
     if stacked:
         text = f"{bar.label}: {_with_unit(_fmt(sum(bar.values.get(s, 0) for s in series)), unit)}"
         text += f" ({', '.join(parts)})" if len(series) > 1 else ""
@@ -421,41 +426,50 @@ def _bar_title(bar: Bar, series: list[str], labels: dict[str, str], stacked: boo
 def _bar_desc(bars: list[Bar], sizes: list[float], series: list[str], labels: dict[str, str], stacked: bool,
               unit: str, overlay_name: str | None, source: str, as_of: str) -> str:
     """Summarise a bar chart in words for screen readers."""
-    kind = f"{'stacked' if stacked else 'grouped'} by {', '.join(labels[s] for s in series)}"
-    text = [f"Bar chart of {len(bars)} bars" + (f", {kind}." if len(series) > 1 else ".")]
+    names = ", ".join(labels[s] for s in series)
+    kind = _("stacked by %(series)s", series=names) if stacked else _("grouped by %(series)s", series=names)
+    text = [_("Bar chart of %(n)s bars, %(kind)s.", n=len(bars), kind=kind) if len(series) > 1
+            else _("Bar chart of %(n)s bars.", n=len(bars))]
     plain = [(s, b) for s, b in zip(sizes, bars) if not b.note] or list(zip(sizes, bars))
     high = max(plain, key=lambda p: p[0])
     low = min(plain, key=lambda p: p[0])
-    text.append(f"Highest: {high[1].label}, {_with_unit(_fmt(high[0]), unit)}.")
-    text.append(f"Lowest: {low[1].label}, {_with_unit(_fmt(low[0]), unit)}.")
+    text.append(_("Highest: %(label)s, %(value)s.", label=high[1].label, value=_with_unit(_fmt(high[0]), unit)))
+    text.append(_("Lowest: %(label)s, %(value)s.", label=low[1].label, value=_with_unit(_fmt(low[0]), unit)))
     if stacked:
-        text.append(f"Total of all bars: {_with_unit(_fmt(sum(sizes)), unit)}.")
-    text += [f"{b.label} is not a single category: {b.note}." for b in bars if b.note]
+        text.append(_("Total of all bars: %(value)s.", value=_with_unit(_fmt(sum(sizes)), unit)))
+    text += [_("%(label)s is not a single category: %(note)s.", label=b.label, note=b.note) for b in bars if b.note]
     if overlay_name:
         shown = [b for b in bars if b.overlay is not None or b.overlay_label]
-        text.append(f"Markers on a second scale show {overlay_name}: "
-                    + "; ".join(f"{b.label} {b.overlay_label or _fmt(b.overlay or 0)}" for b in shown) + ".")
-    text.append(f"Source: {source}. As of {as_of}.")
+        text.append(_("Markers on a second scale show %(name)s: %(values)s.", name=overlay_name,
+                      values="; ".join(f"{b.label} {b.overlay_label or _fmt(b.overlay or 0)}" for b in shown)))
+    text.append(_source_line(source, as_of))
     return " ".join(text)
+
+
+def _source_line(source: str, as_of: str) -> str:
+    """"Source: …. As of …." under every chart and in its description."""
+    return _("Source: %(source)s. As of %(as_of)s.", source=source, as_of=as_of)
 
 
 def _line_desc(x_values: list[int], series: dict[str, list[float | None]], decimals: int, unit: str,
                source: str, as_of: str) -> str:
     """Summarise a line chart: first, last, highest and lowest value of each series."""
-    text = [f"Line chart, {x_values[0]} to {x_values[-1]}."]
+    text = [_("Line chart, %(first)s to %(last)s.", first=x_values[0], last=x_values[-1])]
     for name, values in series.items():
         known = [(x, v) for x, v in zip(x_values, values) if v is not None]
         if not known:
-            text.append(f"{name}: no data.")
+            text.append(_("%(name)s: no data.", name=name))
             continue
 
         def fmt(v: float) -> str:
             return _with_unit(_fmt(v, decimals), unit)
 
         high, low = max(known, key=lambda p: p[1]), min(known, key=lambda p: p[1])
-        text.append(f"{name}: {fmt(known[0][1])} in {known[0][0]}, {fmt(known[-1][1])} in {known[-1][0]}; "
-                    f"highest {fmt(high[1])} in {high[0]}, lowest {fmt(low[1])} in {low[0]}.")
-    text.append(f"Source: {source}. As of {as_of}.")
+        text.append(_("%(name)s: %(first)s in %(first_x)s, %(last)s in %(last_x)s; highest %(high)s in %(high_x)s, "
+                      "lowest %(low)s in %(low_x)s.", name=name, first=fmt(known[0][1]), first_x=known[0][0],
+                      last=fmt(known[-1][1]), last_x=known[-1][0], high=fmt(high[1]), high_x=high[0],
+                      low=fmt(low[1]), low_x=low[0]))
+    text.append(_source_line(source, as_of))
     return " ".join(text)
 
 
@@ -477,12 +491,13 @@ def _fmt(value: float, decimals: int | None = None) -> str:
     """Format with thousands separators; whole numbers without decimals unless asked."""
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
-    return f"{value:,.{decimals}f}"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, pattern, locale=get_locale() or "en", decimal_quantization=True)
 
 
 def _with_unit(text: str, unit: str) -> str:
     """Append a unit: "13.7%" or "2,914 arrivals"."""
-    return text if not unit else f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return text if not unit else f"{text}{unit}" if unit == "%" else _("%(value)s %(unit)s", value=text, unit=unit)
 
 
 def _text(x: float, y: float, text: str, *, size: int = FONT, anchor: str = "start", fill: str | None = None,

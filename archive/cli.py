@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from archive.models import ROLES
 from archive.services import imports, search_sync, users
 from archive.services.errors import ValidationError
+from archive.services.themes import seed_themes
 from archive.services.vocabulary import seed_vocabulary
 
 archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
@@ -20,9 +21,10 @@ search_cli = AppGroup("search", help="Maintain the search index.")
 
 @archive_cli.command("seed")
 def seed_command() -> None:
-    """Load the controlled vocabularies (places, categories, topics)."""
+    """Load the controlled vocabularies (places, categories, topics) and the context themes."""
     added = seed_vocabulary()
     click.echo(f"Vocabulary: {added['places']} places, {added['categories']} categories, {added['topics']} topics added.")
+    click.echo(f"Themes: {seed_themes()} added (existing themes are left as curators edited them).")
 
 
 @archive_cli.command("import")
@@ -53,6 +55,33 @@ def load_demo_command(if_empty: bool) -> None:
         return
     report = imports.load_demo(progress=_progress_bar)
     click.echo(f"Demo collection: {report.created} new, {report.updated} updated, {report.unchanged} unchanged.")
+
+
+@archive_cli.command("import-ohms")
+@click.argument("external_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--with-transcript", is_flag=True, help="Also replace the transcript with the file's transcript.")
+def import_ohms_command(external_id: str, file: Path, with_transcript: bool) -> None:
+    """Replace a testimony's chapters with the index points of an OHMS XML file (see README, Exchange formats)."""
+    from archive.services import exchange
+
+    t = exchange.testimony_by_external_id(external_id)
+    if t is None:
+        click.echo(f"Error: no testimony has the external identifier {external_id!r}.", err=True)
+        sys.exit(1)
+    try:
+        result = exchange.import_ohms(t, file.read_bytes(), None, with_transcript=with_transcript, source=file.name)
+    except (exchange.OhmsError, ValidationError) as error:
+        messages = error.messages() if isinstance(error, exchange.OhmsError) else [
+            msg if key in ("file", "__all__") else f"{key}: {msg}"
+            for key, msgs in error.errors.items() for msg in msgs]
+        click.echo(f"{file}: {len(messages)} problem(s); nothing was imported.", err=True)
+        for message in messages:
+            click.echo(f"  {message}", err=True)
+        sys.exit(1)
+    done = [f"{result.chapters} chapters"] if result.chapters is not None else []
+    done += [f"{result.segments} transcript segments"] if result.segments is not None else []
+    click.echo(f"Imported {' and '.join(done)} into {external_id}.")
 
 
 @users_cli.command("create")

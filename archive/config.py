@@ -56,6 +56,10 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REGISTER_IP_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_REGISTER_IP_WINDOW_SECONDS", "3600")),
         # How many reverse proxies (e.g. 1 for nginx) add themselves to X-Forwarded-For.
         "TRUSTED_PROXIES": int(os.environ.get("ARCHIVE_TRUSTED_PROXIES", "0")),
+        # OAI-PMH (/oai): the repository identifier defaults to the request's host name.
+        "OAI_ADMIN_EMAIL": os.environ.get("ARCHIVE_OAI_ADMIN_EMAIL", "archive@example.org"),
+        "OAI_REPOSITORY_ID": os.environ.get("ARCHIVE_OAI_REPOSITORY_ID", ""),
+        "OAI_PAGE_SIZE": int(os.environ.get("ARCHIVE_OAI_PAGE_SIZE", "50")),
     }
     config.update(overrides)
     if "SQLALCHEMY_DATABASE_URI" in overrides:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 import mutagen
+from flask_babel import gettext, lazy_gettext
 
 ALLOWED_MEDIA: dict[str, str] = {
     "audio/mpeg": ".mp3",
@@ -143,17 +144,17 @@ def sniff_media_type(head: bytes) -> str | None:
     return None
 
 
-_KNOWN_NON_MEDIA: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
-    (b"MZ", "a Windows program"),
-    (b"\x7fELF", "a Linux program"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
+_KNOWN_NON_MEDIA: tuple[tuple[bytes, object], ...] = (
+    (b"%PDF-", lazy_gettext("a PDF document")),
+    (b"PK\x03\x04", lazy_gettext("a ZIP archive (or an Office document)")),
+    (b"MZ", lazy_gettext("a Windows program")),
+    (b"\x7fELF", lazy_gettext("a Linux program")),
+    (b"\x89PNG", lazy_gettext("a PNG image")),
+    (b"\xff\xd8\xff", lazy_gettext("a JPEG image")),
+    (b"GIF8", lazy_gettext("a GIF image")),
+    (b"\x1f\x8b", lazy_gettext("a gzip archive")),
+    (b"Rar!", lazy_gettext("a RAR archive")),
+    (b"7z\xbc\xaf", lazy_gettext("a 7-Zip archive")),
 )
 
 
@@ -161,34 +162,37 @@ def _describe_content(head: bytes) -> str:
     """Say in words what a rejected file appears to be."""
     for magic, description in _KNOWN_NON_MEDIA:
         if head.startswith(magic):
-            return description
+            return str(description)
     if head[4:8] == b"ftyp":
-        return f"an unsupported ISO media file (brand {head[8:12].decode('latin-1')!r}, e.g. HEIC or QuickTime)"
+        return gettext("an unsupported ISO media file (brand %(brand)r, e.g. HEIC or QuickTime)",
+                       brand=head[8:12].decode("latin-1"))
     if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return "a Matroska file that is not WebM"
+        return gettext("a Matroska file that is not WebM")
     if head.startswith(b"RIFF"):
-        return f"an unsupported RIFF file ({head[8:12].decode('latin-1')!r})"
+        return gettext("an unsupported RIFF file (%(kind)r)", kind=head[8:12].decode("latin-1"))
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
-        return "an HTML page"
+        return gettext("an HTML page")
     if text.startswith((b"<?xml", b"<svg")):
-        return "an XML or SVG document"
+        return gettext("an XML or SVG document")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 3:  # a cut in the middle of a character at the end is still text
-            return "an unrecognised binary format"
-    return "plain text" if b"\x00" not in head else "an unrecognised binary format"
+            return gettext("an unrecognised binary format")
+    return gettext("plain text") if b"\x00" not in head else gettext("an unrecognised binary format")
 
 
 def _unsupported_message(display_name: str, head: bytes) -> str:
     """Explain why an upload is not accepted as audio or video."""
     suffix = PurePosixPath(display_name).suffix.lower()
-    claimed = f" although its name ends in {suffix}" if suffix in ALLOWED_MEDIA.values() else ""
-    return (
-        f"{display_name!r} is not a supported audio or video file{claimed}: "
-        f"it looks like {_describe_content(head)}. Accepted formats: {ALLOWED_DESCRIPTION}."
-    )
+    values = {"name": repr(display_name), "suffix": suffix, "looks": _describe_content(head),
+              "formats": ALLOWED_DESCRIPTION}
+    if suffix in ALLOWED_MEDIA.values():
+        return gettext("%(name)s is not a supported audio or video file although its name ends in %(suffix)s: "
+                       "it looks like %(looks)s. Accepted formats: %(formats)s.", **values)
+    return gettext("%(name)s is not a supported audio or video file: it looks like %(looks)s. "
+                   "Accepted formats: %(formats)s.", **values)
 
 
 def _probe_duration(path: Path) -> float | None:
@@ -216,7 +220,8 @@ def probe_media(path: Path) -> MediaInfo:
                 digest.update(chunk)
                 size += len(chunk)
     except OSError as exc:
-        raise MediaError(f"cannot read media file {path.name!r}: {exc.strerror or exc}") from exc
+        raise MediaError(gettext("cannot read media file %(name)r: %(problem)s", name=path.name,
+                                 problem=exc.strerror or exc)) from exc
     mime_type = sniff_media_type(head)
     if mime_type is None:
         raise MediaError(_unsupported_message(path.name, head))
@@ -258,13 +263,14 @@ def store_upload(
             while chunk := stream.read(CHUNK_BYTES):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise MediaError(f"{display_name!r} is larger than the {_format_bytes(max_bytes)} upload limit")
+                    raise MediaError(gettext("%(name)s is larger than the %(limit)s upload limit",
+                                                   name=repr(display_name), limit=_format_bytes(max_bytes)))
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise MediaError(f"{display_name!r} is empty")
+            raise MediaError(gettext("%(name)s is empty", name=repr(display_name)))
         mime_type = sniff_media_type(head)
         if mime_type is None:
             raise MediaError(_unsupported_message(display_name, head))

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from archive.models import LANGUAGES
+from archive.i18n import language_name
 from archive.sanitize import clean_html, clean_snippet, excerpt
 from archive.services import access
 from archive.services.listening import clock
@@ -12,11 +13,12 @@ from archive.services.listening import clock
 
 
 def duration(value: float | None) -> str:
-    """Render a duration like "1 min 32 s"."""
+    """Render a duration like "1 min 32 s" ("1분 32초") in the interface language."""
     if not value:
         return ""
     minutes, secs = divmod(int(round(value)), 60)
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+    return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=secs) if minutes else _(
+        "%(seconds)s s", seconds=secs)
 
 
 def init_app(app: Flask) -> None:
@@ -26,7 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["snippet_html"] = clean_snippet
     app.jinja_env.filters["timestamp"] = clock
     app.jinja_env.filters["duration"] = duration
-    app.jinja_env.filters["language_name"] = lambda code: LANGUAGES.get(code, code)
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.globals["display_name"] = access.display_name
 
     @app.context_processor

@@ -30,7 +30,8 @@ span in WebVTT -- becomes ``restricted=True`` and the marker is removed, e.g.
 out unless ``include_restricted=True``, and then write the same marker back.
 
 Every parser collects all problems it finds and raises one ``TranscriptError``
-listing them with line numbers; no other exception escapes a parser.
+listing them with line numbers; no other exception escapes a parser. Messages are
+translated into the interface language of the current request (English elsewhere).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple, ParamSpec, Protocol, TypeAlias
+
+from flask_babel import gettext, ngettext
 
 MIN_LAST_SEGMENT_SECONDS = 2.0
 SECONDS_PER_WORD = 0.4  # about 150 words a minute of speech
@@ -109,9 +112,11 @@ class TranscriptError(ValueError):
     def _render(self) -> str:
         """Render every problem (up to a cap) as 'line N: message' lines."""
         shown = self.problems[:_MAX_PROBLEMS_SHOWN]
-        lines = [msg if line is None else f"line {line}: {msg}" for line, msg in shown]
+        lines = [msg if line is None else gettext("line %(line)s: %(problem)s", line=line, problem=msg)
+                 for line, msg in shown]
         if len(self.problems) > len(shown):
-            lines.append(f"... and {len(self.problems) - len(shown)} more problems")
+            lines.append(ngettext("... and %(num)d more problem", "... and %(num)d more problems",
+                                  len(self.problems) - len(shown)))
         return "\n".join(lines)
 
 
@@ -125,7 +130,8 @@ def _only_transcript_errors(parse: Callable[P, list[ParsedSegment]]) -> Callable
         except TranscriptError:
             raise
         except Exception as exc:  # callers promise users a readable rejection, never a 500
-            raise TranscriptError(f"could not read the transcript ({type(exc).__name__}: {exc})") from exc
+            raise TranscriptError(gettext("could not read the transcript (%(error)s)",
+                                          error=f"{type(exc).__name__}: {exc}")) from exc
 
     return wrapper
 
@@ -216,14 +222,15 @@ def _parse_cues(
             timing_at = 1
         else:
             found = block[0][1].strip()[:60]
-            problems.append((block[0][0], f"expected a cue timing line like '{example}', found {found!r}"))
+            problems.append((block[0][0], gettext("expected a cue timing line like '%(example)s', found %(found)s",
+                                                  example=example, found=repr(found))))
             continue
         timing_line_no, timing = block[timing_at]
         body = block[timing_at + 1 :]
         nested = next((i for i, (_, line) in enumerate(body) if "-->" in line), None)
         if nested is not None:
             # A missing blank line glues two cues together; report it, then read the rest as its own cue.
-            message = "cue timing line inside the previous cue's text; separate cues with a blank line"
+            message = gettext("cue timing line inside the previous cue's text; separate cues with a blank line")
             problems.append((body[nested][0], message))
             pending.appendleft(body[nested:])
             body = body[:nested]
@@ -232,15 +239,18 @@ def _parse_cues(
         start, end = _parse_clock(start_text), _parse_clock(end_text)
         for label, raw_value, value in (("start", start_text, start), ("end", end_text, end)):
             if value is None:
-                message = f"invalid {label} time {raw_value[:40]!r}; expected {example.split()[0]}"
+                invalid = (gettext("invalid start time %(value)s; expected %(example)s") if label == "start" else
+                           gettext("invalid end time %(value)s; expected %(example)s"))
+                message = invalid % {"value": repr(raw_value[:40]), "example": example.split()[0]}
                 problems.append((timing_line_no, message))
         if start is not None and end is not None and end <= start:
-            message = f"cue ends ({end_text}) before or when it starts ({start_text})"
+            message = gettext("cue ends (%(end)s) before or when it starts (%(start)s)", end=end_text,
+                              start=start_text)
             problems.append((timing_line_no, message))
         raw_text = " ".join(line for _, line in body)
         speaker, text, restricted, cue_language = _cue_content(raw_text, webvtt=webvtt)
         if not text:
-            problems.append((timing_line_no, "cue has no text"))
+            problems.append((timing_line_no, gettext("cue has no text")))
         if start is not None and end is not None and end > start and text:
             segments.append(ParsedSegment(start, end, speaker, text, restricted, cue_language or language))
     segments.sort(key=lambda s: (s.start, s.end))
@@ -250,7 +260,8 @@ def _parse_cues(
 def _finish(segments: list[ParsedSegment], problems: list[Problem], what: str) -> list[ParsedSegment]:
     """Raise the collected problems, or reject an empty result."""
     if not problems and not segments:
-        problems.append((None, f"the transcript contains no {what}"))
+        problems.append((None, gettext("the transcript contains no cues") if what == "cues" else
+                         gettext("the transcript contains no passages")))
     if problems:
         raise TranscriptError(sorted(problems, key=lambda problem: problem[0] or 0))
     return segments
@@ -261,7 +272,7 @@ def parse_webvtt(text: str) -> list[ParsedSegment]:
     """Parse WebVTT text into segments."""
     lines = _split_lines(text)
     if not "".join(lines).strip():
-        raise TranscriptError("the transcript is empty")
+        raise TranscriptError(gettext("the transcript is empty"))
     problems: list[Problem] = []
     language: str | None = None
     first_cue_line = 0
@@ -270,7 +281,7 @@ def parse_webvtt(text: str) -> list[ParsedSegment]:
         while first_cue_line < len(lines) and lines[first_cue_line].strip():
             header_line = lines[first_cue_line]
             if "-->" in header_line:
-                message = "a blank line must separate the WEBVTT header from the first cue"
+                message = gettext("a blank line must separate the WEBVTT header from the first cue")
                 problems.append((first_cue_line + 1, message))
                 break
             key, _, value = header_line.partition(":")
@@ -278,7 +289,7 @@ def parse_webvtt(text: str) -> list[ParsedSegment]:
                 language = value.strip()
             first_cue_line += 1
     else:
-        problems.append((1, 'missing "WEBVTT" header on the first line'))
+        problems.append((1, gettext('missing "WEBVTT" header on the first line')))
         header_block = _blocks(lines)[0]
         if not any("-->" in line for _, line in header_block):
             first_cue_line = header_block[-1][0]  # a misspelt header block, not a cue to complain about again
@@ -291,7 +302,7 @@ def parse_srt(text: str) -> list[ParsedSegment]:
     """Parse SubRip text into segments."""
     lines = _split_lines(text)
     if not "".join(lines).strip():
-        raise TranscriptError("the transcript is empty")
+        raise TranscriptError(gettext("the transcript is empty"))
     segments, problems = _parse_cues(_blocks(lines), webvtt=False, language=None)
     return _finish(segments, problems, "cues")
 
@@ -316,7 +327,7 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
     """Parse '[00:01:23] Speaker: text' lines into segments."""
     lines = _split_lines(text)
     if not "".join(lines).strip():
-        raise TranscriptError("the transcript is empty")
+        raise TranscriptError(gettext("the transcript is empty"))
     problems: list[Problem] = []
     passages: list[_Passage] = []
     for line_no, line in enumerate(lines, start=1):
@@ -327,12 +338,14 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
             continue  # lines before the first timestamp are a title or preamble
         start = _parse_clock(match["clock"])
         if start is None:
-            message = f"invalid timestamp [{match['clock'][:40]}]; expected [hh:mm:ss] or [mm:ss]"
+            message = gettext("invalid timestamp [%(clock)s]; expected [hh:mm:ss] or [mm:ss]",
+                              clock=match["clock"][:40])
             problems.append((line_no, message))
             continue
         if passages and start <= passages[-1].start:
-            problems.append((line_no, f"timestamp [{match['clock'].strip()}] is not after the one on line "
-                                      f"{passages[-1].line_no}; timestamps must increase"))
+            problems.append((line_no, gettext("timestamp [%(clock)s] is not after the one on line %(line)s; "
+                                              "timestamps must increase", clock=match["clock"].strip(),
+                                              line=passages[-1].line_no)))
         restricted, rest = _split_restricted(_clean(match["rest"]))
         speaker, body = _split_speaker(rest)
         passages.append(_Passage(line_no, start, restricted, speaker, [body]))
@@ -340,19 +353,21 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
     for position, passage in enumerate(passages):
         body = _clean(" ".join(passage.parts))
         if not body:
-            problems.append((passage.line_no, "no text after the timestamp"))
+            problems.append((passage.line_no, gettext("no text after the timestamp")))
         if position + 1 < len(passages):
             end = passages[position + 1].start
         elif total_duration is not None:
             end = float(total_duration)
             if not math.isfinite(end) or end <= passage.start:
-                problems.append((None, f"total_duration {total_duration!r} is not after the last timestamp "
-                                       f"(line {passage.line_no})"))
+                problems.append((None, gettext("total_duration %(duration)s is not after the last timestamp "
+                                               "(line %(line)s)", duration=repr(total_duration),
+                                               line=passage.line_no)))
         else:
             end = passage.start + _estimate_seconds(body)
         segments.append(ParsedSegment(passage.start, end, passage.speaker, body, passage.restricted))
     if not passages and not problems:
-        problems.append((None, "no timestamped lines found; expected lines like '[00:01:23] Speaker: text'"))
+        problems.append((None, gettext("no timestamped lines found; expected lines like "
+                                       "'[00:01:23] Speaker: text'")))
     return _finish(segments, problems, "passages")
 
 
@@ -370,9 +385,10 @@ def _decode(data: bytes) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1 if encoding == "utf-8" else None
-        message = (
-            f"the file is not valid {encoding.upper()} (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8 and upload it again"
+        message = gettext(
+            "the file is not valid %(encoding)s (byte 0x%(byte)s at offset %(offset)s); "
+            "save it as UTF-8 and upload it again",
+            encoding=encoding.upper(), byte=f"{data[exc.start]:02x}", offset=exc.start,
         )
         raise TranscriptError([(line, message)]) from exc
 
@@ -407,7 +423,8 @@ def parse_transcript(
     if fmt is not None:
         chosen = _FORMAT_ALIASES.get(fmt.lower().lstrip("."))
         if chosen is None:
-            raise TranscriptError(f"unknown transcript format {fmt!r}; use vtt, srt or txt")
+            raise TranscriptError(gettext("unknown transcript format %(format)s; use vtt, srt or txt",
+                                          format=repr(fmt)))
     else:
         extension = PurePosixPath((filename or "").replace("\\", "/")).suffix.lower().lstrip(".")
         # A .vtt/.srt name is trusted so a broken header is reported, not misdetected;
@@ -418,11 +435,11 @@ def parse_transcript(
             chosen = _detect_format(text) or ("txt" if extension == "txt" else None)
         if chosen is None:
             if not text.strip():
-                raise TranscriptError("the transcript is empty")
-            raise TranscriptError(
+                raise TranscriptError(gettext("the transcript is empty"))
+            raise TranscriptError(gettext(
                 "could not recognise the transcript format; "
                 "expected WebVTT (.vtt), SubRip (.srt) or timestamped text (.txt)"
-            )
+            ))
     if chosen == "vtt":
         return parse_webvtt(text)
     if chosen == "srt":

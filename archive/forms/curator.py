@@ -5,6 +5,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -26,9 +30,15 @@ from archive.models import GENDERS, LANGUAGES, ROUTE_EVENTS
 from archive.sanitize import ALLOWED_TAGS
 
 Choices = list[SelectChoice]
-NOT_RECORDED = SelectChoice("", "— not recorded —")
+NOT_RECORDED = SelectChoice("", _l("— not recorded —"))
 _CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2}(?:[.,]\d{1,3})?)$")
-TIME_HINT = "Seconds (e.g. 83.5) or minutes:seconds / hours:minutes:seconds (e.g. 1:23 or 1:02:03)."
+TIME_HINT = _l("Seconds (e.g. 83.5) or minutes:seconds / hours:minutes:seconds (e.g. 1:23 or 1:02:03).")
+# Labels for the fixed values stored in English in the database.
+GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "unspecified": _l("Unspecified")}
+EVENT_LABELS = {"transit": _l("Transit"), "worked": _l("Worked"), "hid": _l("Hid"), "arrested": _l("Arrested"),
+                "repatriated": _l("Repatriated"), "arrived": _l("Arrived")}
+LANGUAGE_LABELS = {"ko": _l("Korean"), "en": _l("English"), "zh": _l("Chinese"), "ru": _l("Russian"),
+                   "ja": _l("Japanese")}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -41,9 +51,10 @@ class MultiCheckboxField(SelectMultipleField):
 def version_field() -> IntegerField:
     """The hidden version an edit form was rendered with (optimistic locking)."""
     return IntegerField(
-        "Version", widget=HiddenInput(),
-        validators=[InputRequired(message="the form is missing its version number; reload the page and try again"),
-                    NumberRange(min=1, max=2**31 - 1, message="the form's version number is not valid; reload the page")],
+        _l("Version"), widget=HiddenInput(),
+        validators=[InputRequired(message=_l("the form is missing its version number; reload the page and try again")),
+                    NumberRange(min=1, max=2**31 - 1,
+                                message=_l("the form's version number is not valid; reload the page"))],
     )
 
 
@@ -89,27 +100,27 @@ def optional_choice(choices: Iterable[SelectChoice]) -> Choices:
 class NarratorForm(FlaskForm):
     """Every narrator field; vocabulary choices are filled in by the view."""
 
-    pseudonym = StringField("Pseudonym", validators=[Length(max=120)],
-                            description="Shown publicly instead of the narrator's name.")
-    real_name = StringField("Real name (curators only)", validators=[Length(max=200)],
-                            description="Never shown on any public page, export or search result. "
-                                        "Leave empty unless the archive must keep it.")
-    public_name = StringField("Public name", validators=[Length(max=200)],
-                              description="Shown only on testimonies where the narrator consented to be named.")
-    gender = SelectField("Gender", choices=options((g, g.capitalize()) for g in GENDERS), default="unspecified",
-                         validate_choice=False)
-    birth_year = StringField("Birth year", description="Four digits, e.g. 1975.")
-    origin_province = SelectField("Home province", validate_choice=False)
-    origin_place = SelectField("Home town, county or camp", validate_choice=False)
-    occupation = SelectField("Occupation in the North", validate_choice=False)
-    education = SelectField("Education", validate_choice=False)
-    residence_region = SelectField("Residence in the South", validate_choice=False)
-    left_north_year = StringField("Year left the North")
-    arrived_south_year = StringField("Year arrived in the South")
-    curator_notes = TextAreaField("Curator notes", validators=[Length(max=20000)],
-                                  description="Internal notes; never shown publicly.")
+    pseudonym = StringField(_l("Pseudonym"), validators=[Length(max=120)],
+                            description=_l("Shown publicly instead of the narrator's name."))
+    real_name = StringField(_l("Real name (curators only)"), validators=[Length(max=200)],
+                            description=_l("Never shown on any public page, export or search result. "
+                                           "Leave empty unless the archive must keep it."))
+    public_name = StringField(_l("Public name"), validators=[Length(max=200)],
+                              description=_l("Shown only on testimonies where the narrator consented to be named."))
+    gender = SelectField(_l("Gender"), choices=options((g, GENDER_LABELS.get(g, g.capitalize())) for g in GENDERS),
+                         default="unspecified", validate_choice=False)
+    birth_year = StringField(_l("Birth year"), description=_l("Four digits, e.g. 1975."))
+    origin_province = SelectField(_l("Home province"), validate_choice=False)
+    origin_place = SelectField(_l("Home town, county or camp"), validate_choice=False)
+    occupation = SelectField(_l("Occupation in the North"), validate_choice=False)
+    education = SelectField(_l("Education"), validate_choice=False)
+    residence_region = SelectField(_l("Residence in the South"), validate_choice=False)
+    left_north_year = StringField(_l("Year left the North"))
+    arrived_south_year = StringField(_l("Year arrived in the South"))
+    curator_notes = TextAreaField(_l("Curator notes"), validators=[Length(max=20000)],
+                                  description=_l("Internal notes; never shown publicly."))
     # The narrator's last-saved time when the form was rendered: a later save by someone else is refused.
-    loaded = StringField("Loaded", widget=HiddenInput())
+    loaded = StringField(_l("Loaded"), widget=HiddenInput())
 
     def set_choices(self, provinces: Choices, places: Choices, occupations: Choices, educations: Choices,
                     residences: Choices) -> NarratorForm:
@@ -151,8 +162,16 @@ def narrator_data(narrator: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- testimonies
 
-SUMMARY_HINT = ("Limited HTML is allowed: " + ", ".join(f"<{tag}>" for tag in sorted(ALLOWED_TAGS))
-                + ". Links may use http, https or mailto. Everything else is removed when shown.")
+class TextHint(LazyString):
+    """A lazily translated plain-text hint: escaped when rendered (lazy_gettext's strings count as markup)."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+SUMMARY_HINT = TextHint(lambda: _("Limited HTML is allowed: %(tags)s. Links may use http, https or mailto. "
+                                  "Everything else is removed when shown.",
+                                  tags=", ".join(f"<{tag}>" for tag in sorted(ALLOWED_TAGS))))
 TESTIMONY_FIELDS = (
     "title", "external_id", "languages", "interview_date", "interviewer", "interview_place", "summary",
     "consent_audio", "consent_transcript", "consent_name", "consent_face_voice", "consent_notes", "embargo_until",
@@ -163,29 +182,32 @@ TESTIMONY_FIELDS = (
 class TestimonyFieldsForm(FlaskForm):
     """The descriptive fields shared by the create form and the metadata section."""
 
-    narrator = SelectField("Narrator", validate_choice=False)
-    title = StringField("Title", validators=[Length(max=300)])
-    external_id = StringField("External identifier", validators=[Length(max=120)],
-                              description="Optional catalogue number from another collection.")
-    languages = MultiCheckboxField("Languages of the interview", choices=options(LANGUAGES.items()),
+    narrator = SelectField(_l("Narrator"), validate_choice=False)
+    title = StringField(_l("Title"), validators=[Length(max=300)])
+    external_id = StringField(_l("External identifier"), validators=[Length(max=120)],
+                              description=_l("Optional catalogue number from another collection."))
+    languages = MultiCheckboxField(_l("Languages of the interview"),
+                                   choices=options((code, LANGUAGE_LABELS.get(code, name))
+                                                   for code, name in LANGUAGES.items()),
                                    validate_choice=False)
-    interview_date = StringField("Interview date", description="YYYY, YYYY-MM or YYYY-MM-DD.")
-    interviewer = StringField("Interviewer", validators=[Length(max=200)])
-    interview_place = StringField("Interview place", validators=[Length(max=200)])
-    summary = TextAreaField("Summary", description=SUMMARY_HINT)
-    consent_audio = BooleanField("The narrator consented to publishing the audio")
-    consent_transcript = BooleanField("The narrator consented to publishing the transcript")
-    consent_name = BooleanField("The narrator consented to being named (public name)")
-    consent_face_voice = BooleanField("The narrator consented to showing face and voice unaltered")
-    consent_notes = TextAreaField("Consent notes", description="Internal; never shown publicly.")
-    embargo_until = StringField("Embargo until", description="YYYY-MM-DD; hidden from everyone but curators until then.")
-    access = SelectField("Access level", choices=options([
-        ("restricted", "Restricted: curators only"),
-        ("researchers", "Researchers: approved researchers and curators"),
-        ("public", "Public: everyone, once published"),
+    interview_date = StringField(_l("Interview date"), description=_l("YYYY, YYYY-MM or YYYY-MM-DD."))
+    interviewer = StringField(_l("Interviewer"), validators=[Length(max=200)])
+    interview_place = StringField(_l("Interview place"), validators=[Length(max=200)])
+    summary = TextAreaField(_l("Summary"), description=SUMMARY_HINT)
+    consent_audio = BooleanField(_l("The narrator consented to publishing the audio"))
+    consent_transcript = BooleanField(_l("The narrator consented to publishing the transcript"))
+    consent_name = BooleanField(_l("The narrator consented to being named (public name)"))
+    consent_face_voice = BooleanField(_l("The narrator consented to showing face and voice unaltered"))
+    consent_notes = TextAreaField(_l("Consent notes"), description=_l("Internal; never shown publicly."))
+    embargo_until = StringField(_l("Embargo until"),
+                                description=_l("YYYY-MM-DD; hidden from everyone but curators until then."))
+    access = SelectField(_l("Access level"), choices=options([
+        ("restricted", _l("Restricted: curators only")),
+        ("researchers", _l("Researchers: approved researchers and curators")),
+        ("public", _l("Public: everyone, once published")),
     ]), default="restricted", validate_choice=False)
-    fictional = BooleanField("Fictional demonstration testimony")
-    featured = BooleanField("Feature on the home page")
+    fictional = BooleanField(_l("Fictional demonstration testimony"))
+    featured = BooleanField(_l("Feature on the home page"))
 
     def values(self) -> dict[str, Any]:
         """The raw values for services.testimonies (narrator resolved by the view)."""
@@ -221,13 +243,14 @@ def testimony_data(testimony: Any) -> dict[str, Any]:
 class RouteLegForm(Form):
     """One stop of the escape route."""
 
-    position = IntegerField("Order", validators=[Optional()])
-    country = SelectField("Country", validate_choice=False)
-    place = StringField("Place", validators=[Length(max=200)])
-    year = StringField("Year")
-    event = SelectField("What happened", choices=options((e, e.capitalize()) for e in ROUTE_EVENTS), default="transit",
-                        validate_choice=False)
-    remove = BooleanField("Remove this stop")
+    position = IntegerField(_l("Order"), validators=[Optional()])
+    country = SelectField(_l("Country"), validate_choice=False)
+    place = StringField(_l("Place"), validators=[Length(max=200)])
+    year = StringField(_l("Year"))
+    event = SelectField(_l("What happened"), choices=options((e, EVENT_LABELS.get(e, e.capitalize()))
+                                                             for e in ROUTE_EVENTS),
+                        default="transit", validate_choice=False)
+    remove = BooleanField(_l("Remove this stop"))
 
     def is_blank(self) -> bool:
         """A row the curator left empty (the spare row)."""
@@ -242,7 +265,7 @@ class RouteForm(FlaskForm):
 
     def set_choices(self, countries: Choices) -> RouteForm:
         for entry in self.legs:
-            entry.form.country.choices = [SelectChoice("", "— choose a country —"), *countries]
+            entry.form.country.choices = [SelectChoice("", _("— choose a country —")), *countries]
         return self
 
     def kept_rows(self) -> list[Any]:
@@ -250,13 +273,13 @@ class RouteForm(FlaskForm):
         rows = [(entry.form.position.data if entry.form.position.data is not None else index + 1, index, entry)
                 for index, entry in enumerate(self.legs)
                 if not entry.form.remove.data and not entry.form.is_blank()]
-        return [entry for _, _, entry in sorted(rows, key=lambda row: (row[0], row[1]))]
+        return [row[2] for row in sorted(rows, key=lambda row: (row[0], row[1]))]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         for entry in self.kept_rows() if ok else []:
             if not entry.form.country.data:
-                entry.form.country.errors = [*entry.form.country.errors, "choose the country of this stop"]
+                entry.form.country.errors = [*entry.form.country.errors, _("choose the country of this stop")]
                 ok = False
         return ok
 
@@ -273,17 +296,17 @@ class TagsForm(FlaskForm):
     """Topics from the controlled vocabulary."""
 
     version = version_field()
-    tags = MultiCheckboxField("Topics", validate_choice=False)
+    tags = MultiCheckboxField(_l("Topics"), validate_choice=False)
 
 
 class ChapterRowForm(Form):
     """One chapter (index point) of the recording."""
 
-    start = StringField("Starts at", description=TIME_HINT)
-    title = StringField("Chapter title", validators=[Length(max=300)])
-    synopsis = TextAreaField("Synopsis", validators=[Length(max=5000)])
-    keywords = StringField("Keywords", description="Separate keywords with commas.")
-    remove = BooleanField("Remove this chapter")
+    start = StringField(_l("Starts at"), description=TIME_HINT)
+    title = StringField(_l("Chapter title"), validators=[Length(max=300)])
+    synopsis = TextAreaField(_l("Synopsis"), validators=[Length(max=5000)])
+    keywords = StringField(_l("Keywords"), description=_l("Separate keywords with commas."))
+    remove = BooleanField(_l("Remove this chapter"))
 
     def is_blank(self) -> bool:
         return not any((f.data or "").strip() for f in (self.start, self.title, self.synopsis, self.keywords))
@@ -303,7 +326,7 @@ class ChaptersForm(FlaskForm):
         ok = super().validate(extra_validators)
         for entry in self.kept_rows() if ok else []:
             if not (entry.form.start.data or "").strip():
-                entry.form.start.errors = [*entry.form.start.errors, "is required (when the chapter starts)"]
+                entry.form.start.errors = [*entry.form.start.errors, _("is required (when the chapter starts)")]
                 ok = False
         return ok
 
@@ -321,7 +344,7 @@ class RecordingForm(FlaskForm):
     """Upload (or replace) the recording; the service identifies the file by its content."""
 
     version = version_field()
-    file = FileField("Recording file", validators=[FileRequired(message="choose an audio or video file")])
+    file = FileField(_l("Recording file"), validators=[FileRequired(message=_l("choose an audio or video file"))])
 
 
 class VersionForm(FlaskForm):
@@ -330,23 +353,23 @@ class VersionForm(FlaskForm):
     version = version_field()
 
 
-TRANSCRIPT_FORMATS = options([("auto", "Detect automatically"), ("vtt", "WebVTT (.vtt)"), ("srt", "SubRip (.srt)"),
-                              ("txt", "Timestamped text ([00:01:23] Speaker: text)")])
+TRANSCRIPT_FORMATS = options([("auto", _l("Detect automatically")), ("vtt", "WebVTT (.vtt)"), ("srt", "SubRip (.srt)"),
+                              ("txt", _l("Timestamped text ([00:01:23] Speaker: text)"))])
 
 
 class TranscriptForm(FlaskForm):
     """Import a transcript from a file or pasted text; it replaces every segment."""
 
     version = version_field()
-    file = FileField("Transcript file")
-    text = TextAreaField("Or paste the transcript")
-    format = SelectField("Format", choices=TRANSCRIPT_FORMATS, default="auto")
-    confirm = BooleanField("I understand that the import replaces all existing transcript segments")
+    file = FileField(_l("Transcript file"))
+    text = TextAreaField(_l("Or paste the transcript"))
+    format = SelectField(_l("Format"), choices=TRANSCRIPT_FORMATS, default="auto")
+    confirm = BooleanField(_l("I understand that the import replaces all existing transcript segments"))
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         if not self.file.data and not (self.text.data or "").strip():
-            self.file.errors = [*self.file.errors, "choose a transcript file or paste the transcript below"]
+            self.file.errors = [*self.file.errors, _("choose a transcript file or paste the transcript below")]
             ok = False
         return ok
 
@@ -355,13 +378,15 @@ class SegmentForm(FlaskForm):
     """Edit one transcript passage."""
 
     version = version_field()
-    start = StringField("Start", description=TIME_HINT)
-    end = StringField("End", description=TIME_HINT)
-    speaker = StringField("Speaker", validators=[Length(max=120)])
-    text = TextAreaField("Text")
-    language = SelectField("Language", choices=options([("", "— same as the interview —"), *LANGUAGES.items()]),
+    start = StringField(_l("Start"), description=TIME_HINT)
+    end = StringField(_l("End"), description=TIME_HINT)
+    speaker = StringField(_l("Speaker"), validators=[Length(max=120)])
+    text = TextAreaField(_l("Text"))
+    language = SelectField(_l("Language"), choices=options([("", _l("— same as the interview —")),
+                                                            *((code, LANGUAGE_LABELS.get(code, name))
+                                                              for code, name in LANGUAGES.items())]),
                            validate_choice=False)
-    restricted = BooleanField("Restricted: never shown outside the curator pages")
+    restricted = BooleanField(_l("Restricted: never shown outside the curator pages"))
 
     def values(self) -> dict[str, Any]:
         return {"start": to_seconds(self.start.data), "end": to_seconds(self.end.data), "speaker": self.speaker.data,
@@ -379,16 +404,16 @@ class WithdrawForm(FlaskForm):
     """Record that the narrator withdrew consent."""
 
     version = version_field()
-    confirm = BooleanField("The narrator has withdrawn consent: remove this testimony from every public surface",
-                           validators=[DataRequired(message="tick the box to confirm the withdrawal")])
+    confirm = BooleanField(_l("The narrator has withdrawn consent: remove this testimony from every public surface"),
+                           validators=[DataRequired(message=_l("tick the box to confirm the withdrawal"))])
 
 
 class DeleteForm(FlaskForm):
     """Delete a testimony for good."""
 
     version = version_field()
-    confirm = BooleanField("Delete this testimony, its transcript, chapters, route and recording permanently",
-                           validators=[DataRequired(message="tick the box to confirm the deletion")])
+    confirm = BooleanField(_l("Delete this testimony, its transcript, chapters, route and recording permanently"),
+                           validators=[DataRequired(message=_l("tick the box to confirm the deletion"))])
 
 
 def select_choices(items: Sequence[Any], label: Any, group: Any = None) -> Choices:

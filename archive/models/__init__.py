@@ -1,9 +1,11 @@
 """The archive's persistent model, one module per aggregate."""
 from archive.models.media import Recording
 from archive.models.narrators import GENDERS, Narrator
+from archive.models.oai import OaiRecord  # noqa: F401  (OAI-PMH record tracking)
 from archive.models.search import SearchOutbox
 from archive.models.security import AccessRequest, ClientThrottle  # noqa: F401  (security tables)
 from archive.models.statistics import StatisticsTable  # noqa: F401  (admin-edited statistics)
+from archive.models.themes import Theme, theme_places, theme_topics  # noqa: F401  (context themes)
 from archive.models.testimonies import (
     ACCESS_LEVELS,
     LANGUAGES,

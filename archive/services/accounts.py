@@ -12,6 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
@@ -123,9 +125,13 @@ def note_attempt(scope: str, address: str) -> None:
 
 def _throttle_message(scope: str, wait: int) -> str:
     minutes = max((wait + 59) // 60, 1)
-    what = "failed logins" if scope == "login" else "registration attempts"
-    return (f"Too many {what} from your network. Please wait {minutes} minute{'s' if minutes != 1 else ''} "
-            "and try again.")
+    if scope == "login":
+        return ngettext("Too many failed logins from your network. Please wait %(num)d minute and try again.",
+                        "Too many failed logins from your network. Please wait %(num)d minutes and try again.",
+                        minutes)
+    return ngettext("Too many registration attempts from your network. Please wait %(num)d minute and try again.",
+                    "Too many registration attempts from your network. Please wait %(num)d minutes and try again.",
+                    minutes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,13 +149,13 @@ def register_researcher(email: str, password: str, affiliation: str, purpose: st
     affiliation = " ".join((affiliation or "").split())
     purpose = (purpose or "").strip()
     if not affiliation:
-        errors["affiliation"] = ["is required"]
+        errors["affiliation"] = [_("is required")]
     elif len(affiliation) > MAX_AFFILIATION:
-        errors["affiliation"] = [f"must be at most {MAX_AFFILIATION} characters"]
+        errors["affiliation"] = [_("must be at most %(count)s characters", count=MAX_AFFILIATION)]
     if not purpose:
-        errors["purpose"] = ["is required"]
+        errors["purpose"] = [_("is required")]
     elif len(purpose) > MAX_PURPOSE:
-        errors["purpose"] = [f"must be at most {MAX_PURPOSE} characters"]
+        errors["purpose"] = [_("must be at most %(count)s characters", count=MAX_PURPOSE)]
     if errors:
         raise ValidationError(errors)
     existing = users.email_taken(email)
@@ -227,7 +233,7 @@ def get_user(user_id: int) -> User | None:
 def approve(user: User, actor: Any) -> User:
     """Approve a researcher: they now see testimonies open to researchers."""
     if user.role != "researcher":
-        raise AccountRefused("Only researcher accounts need approval.")
+        raise AccountRefused(_("Only researcher accounts need approval."))
     if user.approved:
         return user
     _mark_decided(user)
@@ -251,7 +257,7 @@ def set_active(user: User, active: bool, actor: Any) -> User:
         return user
     if not active:
         if getattr(actor, "id", None) == user.id:
-            raise AccountRefused("You cannot deactivate your own account.")
+            raise AccountRefused(_("You cannot deactivate your own account."))
         _keep_an_admin(user)
         user.session_version += 1
     user.active = active
@@ -263,11 +269,11 @@ def set_active(user: User, active: bool, actor: Any) -> User:
 def set_role(user: User, role: str, actor: Any) -> User:
     """Change an account's role; the person's open sessions end so the new role applies at once."""
     if role not in ROLES:
-        raise ValidationError({"role": [f"must be one of {', '.join(ROLES)}"]})
+        raise ValidationError({"role": [_("must be one of %(choices)s", choices=", ".join(ROLES))]})
     if user.role == role:
         return user
     if getattr(actor, "id", None) == user.id:
-        raise AccountRefused("You cannot change your own role.")
+        raise AccountRefused(_("You cannot change your own role."))
     if user.role == "admin":
         _keep_an_admin(user)
     old = user.role
@@ -286,7 +292,7 @@ def _keep_an_admin(user: User) -> None:
     others = db.session.scalar(select(func.count(User.id)).where(
         User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
     if not others:
-        raise AccountRefused("The archive needs at least one active admin.")
+        raise AccountRefused(_("The archive needs at least one active admin."))
 
 
 def _mark_decided(user: User) -> None:

@@ -16,12 +16,16 @@ from functools import cache
 from typing import Any
 
 from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from archive.charts import Bar, bar_chart, data_table
 from archive.extensions import db
+from archive.i18n import number
 from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
 from archive.search import SearchRequest
 from archive.services import access
@@ -31,7 +35,7 @@ from archive.services.vocabulary import DATA_DIR
 log = logging.getLogger(__name__)
 
 PLACE_PAGE_KINDS = ("province", "camp")
-PLACE_KIND_TITLES = {"province": "Provinces and directly governed cities", "camp": "Prison camps"}
+PLACE_KIND_TITLES = {"province": _l("Provinces and directly governed cities"), "camp": _l("Prison camps")}
 MAX_PLACE_TESTIMONIES = 100
 _NODE_HEIGHT = 28
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
@@ -92,16 +96,16 @@ def distance_chart() -> tuple[Markup, Markup]:
     data = routes_data()
     distances = mission_distances()
     bars = [Bar(d.short, {"km": float(d.total_km)}) for d in distances]
-    title = "Distance from Dandong to South Korean missions along the main routes"
-    svg = bar_chart("distances", title, bars, series=["km"], series_labels={"km": "Great-circle distance (km)"},
-                    x_label="South Korean mission", y_label=f"Kilometres ({data['distance_note']})",
+    title = _("Distance from Dandong to South Korean missions along the main routes")
+    svg = bar_chart("distances", title, bars, series=["km"], series_labels={"km": _("Great-circle distance (km)")},
+                    x_label=_("South Korean mission"), y_label=_("Kilometres (%(note)s)", note=data["distance_note"]),
                     horizontal=True, source=data["source"], as_of=data["as_of"], unit="km")
     rows: list[list[object]] = []
     for d in distances:
-        legs = "; ".join(f"{a}–{b}: {km:,} km" for a, b, km in zip(d.waypoints, d.waypoints[1:], d.legs))
+        legs = "; ".join(f"{a}–{b}: {number(km)} km" for a, b, km in zip(d.waypoints, d.waypoints[1:], d.legs))
         rows.append([d.name, " → ".join(d.waypoints), legs, d.total_km])
     table = data_table("distances", f"{title} ({data['distance_note']})",
-                       ["Mission", "Route", "Legs", "Total (km)"], rows)
+                       [_("Mission"), _("Route"), _("Legs"), _("Total (km)")], rows)
     return svg, table
 
 
@@ -317,12 +321,12 @@ def place_index() -> list[tuple[str, list[PlaceSummary]]]:
     out = []
     for kind in PLACE_PAGE_KINDS:
         places = db.session.scalars(select(Place).where(Place.kind == kind).order_by(Place.name_en))
-        out.append((PLACE_KIND_TITLES[kind], [PlaceSummary(p, shown(public_place_count(p))) for p in places]))
+        out.append((str(PLACE_KIND_TITLES[kind]), [PlaceSummary(p, shown(public_place_count(p))) for p in places]))
     return out
 
 
 def count_label(count: int, protect: bool) -> str:
     """'1 testimony', '3 testimonies' or 'fewer than 5 testimonies' when protected."""
     if protect and 0 < count < SMALL_COUNT:
-        return f"{FEWER} testimonies"
-    return f"{count:,} testimon{'y' if count == 1 else 'ies'}"
+        return _("%(fewer)s testimonies", fewer=FEWER)
+    return ngettext("%(count)s testimony", "%(count)s testimonies", count, count=number(count))

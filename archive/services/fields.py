@@ -5,6 +5,8 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from archive.models import LANGUAGES
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -18,11 +20,11 @@ def optional_text(value: Any, max_length: int, *, required: bool = False) -> str
     """Strip a text value and check its length."""
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise FieldProblem("is required")
+        raise FieldProblem(_("is required"))
     if len(text) > max_length:
-        raise FieldProblem(f"must be at most {max_length} characters (got {len(text)})")
+        raise FieldProblem(_("must be at most %(max)s characters (got %(got)s)", max=max_length, got=len(text)))
     if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        raise FieldProblem("contains control characters")
+        raise FieldProblem(_("contains control characters"))
     return text
 
 
@@ -31,13 +33,13 @@ def optional_year(value: Any, low: int = 1900, high: int = 2100) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise FieldProblem("must be a year such as 2009")
+        raise FieldProblem(_("must be a year such as 2009"))
     try:
         year = int(str(value).strip())
     except ValueError:
-        raise FieldProblem(f"must be a year such as 2009, not {str(value)[:20]!r}") from None
+        raise FieldProblem(_("must be a year such as 2009, not %(value)s", value=repr(str(value)[:20]))) from None
     if not low <= year <= high:
-        raise FieldProblem(f"must be between {low} and {high} (got {year})")
+        raise FieldProblem(_("must be between %(low)s and %(high)s (got %(got)s)", low=low, high=high, got=year))
     return year
 
 
@@ -48,14 +50,14 @@ def partial_date(value: Any) -> str | None:
     text = str(value).strip()
     match = _PARTIAL_DATE.match(text)
     if not match:
-        raise FieldProblem(f"must be YYYY, YYYY-MM or YYYY-MM-DD, not {text[:20]!r}")
+        raise FieldProblem(_("must be YYYY, YYYY-MM or YYYY-MM-DD, not %(value)s", value=repr(text[:20])))
     year, month, day = (int(g) if g else None for g in match.groups())
     if not 1900 <= year <= 2100:  # type: ignore[operator]
-        raise FieldProblem(f"year must be between 1900 and 2100 (got {year})")
+        raise FieldProblem(_("year must be between 1900 and 2100 (got %(got)s)", got=year))
     try:
         date(year, month or 1, day or 1)  # type: ignore[arg-type]
     except ValueError:
-        raise FieldProblem(f"{text} is not a calendar date") from None
+        raise FieldProblem(_("%(value)s is not a calendar date", value=text)) from None
     return text
 
 
@@ -68,7 +70,7 @@ def optional_date(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise FieldProblem(f"must be a date as YYYY-MM-DD, not {str(value)[:20]!r}") from None
+        raise FieldProblem(_("must be a date as YYYY-MM-DD, not %(value)s", value=repr(str(value)[:20]))) from None
 
 
 def language_codes(value: Any) -> list[str]:
@@ -82,7 +84,8 @@ def language_codes(value: Any) -> list[str]:
         if not code:
             continue
         if code not in LANGUAGES:
-            raise FieldProblem(f"unknown language code {code!r} (known: {', '.join(sorted(LANGUAGES))})")
+            raise FieldProblem(_("unknown language code %(code)s (known: %(known)s)", code=repr(code),
+                                 known=", ".join(sorted(LANGUAGES))))
         if code not in codes:
             codes.append(code)
     return codes
@@ -92,11 +95,12 @@ def choice(value: Any, allowed: tuple[str, ...], default: str | None = None) -> 
     """Check a value against a fixed list."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if default is None:
-            raise FieldProblem(f"is required (one of {', '.join(allowed)})")
+            raise FieldProblem(_("is required (one of %(choices)s)", choices=", ".join(allowed)))
         return default
     text = str(value).strip().lower()
     if text not in allowed:
-        raise FieldProblem(f"must be one of {', '.join(allowed)} (got {str(value)[:30]!r})")
+        raise FieldProblem(_("must be one of %(choices)s (got %(got)s)", choices=", ".join(allowed),
+                             got=repr(str(value)[:30])))
     return text
 
 
@@ -110,13 +114,14 @@ def flag(value: Any) -> bool:
 def seconds(value: Any, name: str = "time") -> float:
     """Parse a non-negative number of seconds."""
     if isinstance(value, bool):
-        raise FieldProblem(f"{name} must be a number of seconds")
+        raise FieldProblem(_("%(name)s must be a number of seconds", name=name))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise FieldProblem(f"{name} must be a number of seconds, not {str(value)[:20]!r}") from None
+        raise FieldProblem(_("%(name)s must be a number of seconds, not %(value)s", name=name,
+                             value=repr(str(value)[:20]))) from None
     if number != number or number < 0 or number > 100 * 3600:
-        raise FieldProblem(f"{name} must be between 0 and 360000 seconds")
+        raise FieldProblem(_("%(name)s must be between 0 and 360000 seconds", name=name))
     return round(number, 3)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
@@ -56,7 +57,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}" if self.field else f"line {self.line}: {self.message}"
+        if self.field:
+            return _("line %(line)s: %(field)s: %(problem)s", line=self.line, field=self.field, problem=self.message)
+        return _("line %(line)s: %(problem)s", line=self.line, problem=self.message)
 
 
 class ImportProblems(ValidationError):
@@ -105,7 +108,7 @@ def validate_file(path: Path, root: Path) -> list[_Record]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ImportProblems([Problem(line, "", "the file is not valid UTF-8")]) from None
+        raise ImportProblems([Problem(line, "", _("the file is not valid UTF-8"))]) from None
     # Only "\n" ends a JSON Lines record: str.splitlines() would also split inside strings holding
     # U+2028, U+0085 or \x1c-\x1e, which JSON allows unescaped.
     for number, line in enumerate(text.split("\n"), start=1):
@@ -115,10 +118,11 @@ def validate_file(path: Path, root: Path) -> list[_Record]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            problems.append(Problem(number, "", f"invalid JSON at column {error.colno}: {error.msg}"))
+            problems.append(Problem(number, "", _("invalid JSON at column %(column)s: %(problem)s", column=error.colno,
+                                                  problem=error.msg)))
             continue
         if not isinstance(data, dict):
-            problems.append(Problem(number, "", "each line must be a JSON object"))
+            problems.append(Problem(number, "", _("each line must be a JSON object")))
             continue
         schema_errors = sorted(schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
         for error in schema_errors:
@@ -127,13 +131,14 @@ def validate_file(path: Path, root: Path) -> list[_Record]:
             continue
         external_id = data["external_id"]
         if external_id in seen:
-            problems.append(Problem(number, "external_id", f"{external_id!r} already appears on line {seen[external_id]}"))
+            problems.append(Problem(number, "external_id", _("%(value)s already appears on line %(line)s",
+                                                              value=repr(external_id), line=seen[external_id])))
         seen.setdefault(external_id, number)
         record = _check_record(number, data, root, problems)
         if record is not None:
             records.append(record)
     if not records and not problems:
-        problems.append(Problem(1, "", "the file holds no records"))
+        problems.append(Problem(1, "", _("the file holds no records")))
     if problems:
         raise ImportProblems(problems)
     return records
@@ -155,12 +160,12 @@ def _schema_problems(error: Any) -> list[tuple[str, str]]:
 
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
-        return [(inside(name), "is required") for name in missing]
+        return [(inside(name), _("is required")) for name in missing]
     if error.validator == "additionalProperties":
         known = error.schema.get("properties", {})
-        return [(inside(name), "unknown field") for name in error.instance if name not in known]
+        return [(inside(name), _("unknown field")) for name in error.instance if name not in known]
     if error.validator == "not" and not error.absolute_path:
-        return [("transcript_vtt", "give either transcript or transcript_vtt, not both")]
+        return [("transcript_vtt", _("give either transcript or transcript_vtt, not both"))]
     message = error.message if len(error.message) < 200 else error.message[:200] + "…"
     return [(where or "(record)", message)]
 
@@ -206,7 +211,8 @@ def _check_record(number: int, data: dict[str, Any], root: Path, problems: list[
         except MediaError as error:
             problems.append(Problem(number, "transcript_vtt", str(error)))
         except OSError:
-            problems.append(Problem(number, "transcript_vtt", f"cannot read {data['transcript_vtt']!r} under {root}"))
+            problems.append(Problem(number, "transcript_vtt", _("cannot read %(path)s under %(root)s",
+                                                                 path=repr(data["transcript_vtt"]), root=root)))
         except TranscriptError as error:
             problems.extend(Problem(number, "transcript_vtt", f"{data['transcript_vtt']} {where}")
                             for where in _transcript_problems(error))
@@ -219,7 +225,7 @@ def _check_record(number: int, data: dict[str, Any], root: Path, problems: list[
         try:
             media_path = resolve_media_path(root, data["media"])
             if not media_path.is_file():
-                raise MediaError(f"no file {data['media']!r} under {root}")
+                raise MediaError(_("no file %(path)s under %(root)s", path=repr(data["media"]), root=root))
             # Checked now, not when storing: a rejected file half-way would leave a half-done import.
             media_sha = probe_media(media_path).sha256
         except MediaError as error:
@@ -232,7 +238,7 @@ def _check_record(number: int, data: dict[str, Any], root: Path, problems: list[
 
 
 def _transcript_problems(error: TranscriptError) -> list[str]:
-    return [f"line {line}: {msg}" if line else msg for line, msg in error.problems]
+    return [_("line %(line)s: %(problem)s", line=line, problem=msg) if line else msg for line, msg in error.problems]
 
 
 def import_jsonl(path: Path, root: Path, progress: Progress | None = None, actor: Any = None) -> ImportReport:

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, select
 from sqlalchemy.orm import selectinload
 
 from archive import statistics_data
 from archive.extensions import db
+from archive.i18n import current_locale, label, number
 from archive.models import Narrator, Place, Recording, RouteLeg, Segment, Testimony, Topic
 from archive.models.testimonies import testimony_topics
 from archive.sanitize import excerpt
@@ -36,14 +39,15 @@ PROVINCE_ANCHOR = "by_home_province"
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
 INTERVIEWER_LABELS = {"interviewer", "면담자", "질문자"}
 
-# What happened at each stop of a route, said in words ("Was arrested in Tumen, China").
+# What happened at each stop of a route, said in words ("Was arrested in Tumen, China");
+# %(where)s is filled in by the template (the place, then a link to the country).
 EVENT_PHRASES = {
-    "transit": "Passed through",
-    "worked": "Worked in",
-    "hid": "Hid in",
-    "arrested": "Was arrested in",
-    "repatriated": "Was forcibly returned to",
-    "arrived": "Arrived in",
+    "transit": _l("Passed through %(where)s"),
+    "worked": _l("Worked in %(where)s"),
+    "hid": _l("Hid in %(where)s"),
+    "arrested": _l("Was arrested in %(where)s"),
+    "repatriated": _l("Was forcibly returned to %(where)s"),
+    "arrived": _l("Arrived in %(where)s"),
 }
 
 
@@ -157,7 +161,7 @@ def landing(user: Any, query: HearQuery) -> Landing:
         if wanted:
             chosen[key] = next((v.label for v in values if v.value == wanted), wanted)
     if query.decade is not None:
-        chosen["decade"] = f"{query.decade}s"
+        chosen["decade"] = decade_label(query.decade)
     total = db.session.scalar(select(func.count(Testimony.id)).where(base)) or 0
     return Landing(query=query, featured=cards(user, featured), cards=cards(user, list(pagination.items)),
                    pagination=pagination, topics=topics, countries=countries, decades=decades,
@@ -168,19 +172,21 @@ def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetVa
     """Choices of each facet with counts under the other chosen filters."""
     base = access.hearable_filter(user)
     topic_rows = db.session.execute(
-        select(Topic.slug, Topic.label_en, func.count(func.distinct(Testimony.id)))
+        select(Topic.slug, Topic.label_en, Topic.label_ko, func.count(func.distinct(Testimony.id)))
         .join(testimony_topics, testimony_topics.c.topic_id == Topic.id)
         .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
         .where(base, *_filters(query, skip="topic"))
-        .group_by(Topic.slug, Topic.label_en).order_by(Topic.label_en))
-    topics = [FacetValue(slug, label, count) for slug, label, count in topic_rows]
+        .group_by(Topic.slug, Topic.label_en, Topic.label_ko))
+    topics = sorted((FacetValue(slug, label({"label_en": en, "label_ko": ko}), count)
+                     for slug, en, ko, count in topic_rows), key=lambda v: (v.label, v.value))
     country_rows = db.session.execute(
-        select(Place.slug, Place.name_en, func.count(func.distinct(Testimony.id)))
+        select(Place.slug, Place.name_en, Place.name_ko, func.count(func.distinct(Testimony.id)))
         .join(RouteLeg, RouteLeg.country_id == Place.id)
         .join(Testimony, Testimony.id == RouteLeg.testimony_id)
         .where(base, Place.slug != ROUTE_DESTINATION, *_filters(query, skip="country"))
-        .group_by(Place.slug, Place.name_en).order_by(Place.name_en))
-    countries = [FacetValue(slug, name, count) for slug, name, count in country_rows]
+        .group_by(Place.slug, Place.name_en, Place.name_ko))
+    countries = sorted((FacetValue(slug, label({"name_en": en, "name_ko": ko}), count)
+                        for slug, en, ko, count in country_rows), key=lambda v: (v.label, v.value))
     year_rows = db.session.execute(
         select(Narrator.arrived_south_year, func.count(func.distinct(Testimony.id)))
         .join(Testimony, Testimony.narrator_id == Narrator.id)
@@ -189,8 +195,13 @@ def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetVa
     per_decade: Counter[int] = Counter()
     for year, count in year_rows:
         per_decade[year // 10 * 10] += count
-    decades = [FacetValue(str(decade), f"{decade}s", per_decade[decade]) for decade in sorted(per_decade)]
+    decades = [FacetValue(str(decade), decade_label(decade), per_decade[decade]) for decade in sorted(per_decade)]
     return topics, countries, decades
+
+
+def decade_label(decade: int) -> str:
+    """"1990s" / "1990년대"."""
+    return _("%(decade)ss", decade=decade)
 
 
 def _is_interviewer(speaker: str | None) -> bool:
@@ -326,8 +337,8 @@ def itinerary(t: Testimony) -> list[Stop]:
     """The route as ordered stops with what happened at each, in words."""
     stops = []
     for leg in t.route:
-        phrase = EVENT_PHRASES.get(leg.event, leg.event.capitalize())
-        stops.append(Stop(phrase, leg.place or "", leg.country.name_en if leg.country else "",
+        phrase = str(EVENT_PHRASES.get(leg.event, leg.event.capitalize() + " %(where)s"))
+        stops.append(Stop(phrase, leg.place or "", label(leg.country) if leg.country else "",
                           leg.country.slug if leg.country else "", leg.year, leg.event))
     return stops
 
@@ -348,18 +359,21 @@ def arrival_figure(year: int | None) -> Figure | None:
         first, last = row.get("first_year"), row["last_year"]
         if not (first is None and year <= last) and not (first is not None and first <= year <= last):
             continue
-        total = row["total"]
+        total = number(row["total"])
         if first == last:
             if year == peak:
-                text = f"Arrived in {year}, the peak year: {total:,} arrivals"
+                text = _("Arrived in %(year)s, the peak year: %(total)s arrivals", year=year, total=total)
             else:
-                text = f"Arrived in {year}: {total:,} arrivals that year (the peak was {peak}: {peak_count:,})"
+                text = _("Arrived in %(year)s: %(total)s arrivals that year (the peak was %(peak)s: %(peak_count)s)",
+                         year=year, total=total, peak=peak, peak_count=number(peak_count))
         elif first is None:
-            text = f"Arrived in {year}: {total:,} arrivals in all up to the end of {last}"
+            text = _("Arrived in %(year)s: %(total)s arrivals in all up to the end of %(last)s",
+                     year=year, total=total, last=last)
         else:
-            text = f"Arrived in {year}: {total:,} arrivals in {first}–{last} (counted together)"
+            text = _("Arrived in %(year)s: %(total)s arrivals in %(first)s–%(last)s (counted together)",
+                     year=year, total=total, first=first, last=last)
         return Figure(text, url, source)
-    return Figure(f"Arrived in {year}: figures for that year are not yet published", url, source)
+    return Figure(_("Arrived in %(year)s: figures for that year are not yet published", year=year), url, source)
 
 
 def province_figure(place: Place | None) -> Figure | None:
@@ -381,8 +395,13 @@ def province_figure(place: Place | None) -> Figure | None:
         if not names & labels:
             continue
         share = round(100 * total / everyone) if everyone else 0
-        where = "the most of any province" if rank == 1 else f"ranked {rank} of {len(ranked)} provinces"
-        text = f"{place.name_en}: {total:,} arrivals ({share}% of those whose home province is recorded), {where}"
+        if rank == 1:
+            text = _("%(place)s: %(total)s arrivals (%(share)s%% of those whose home province is recorded), "
+                     "the most of any province", place=label(place), total=number(total), share=share)
+        else:
+            text = _("%(place)s: %(total)s arrivals (%(share)s%% of those whose home province is recorded), "
+                     "ranked %(rank)s of %(count)s provinces", place=label(place), total=number(total), share=share,
+                     rank=rank, count=len(ranked))
         return Figure(text, f"{STATISTICS_URL}#{PROVINCE_ANCHOR}", _short_source(table))
     return None
 
@@ -402,7 +421,7 @@ def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related
         for (other,) in db.session.execute(
                 select(Testimony.id).join(Narrator, Testimony.narrator_id == Narrator.id)
                 .where(visible, Testimony.id != t.id, Narrator.origin_province_id == province.id)):
-            note(other, 2, f"also from {province.name_en}")
+            note(other, 2, _("also from %(place)s", place=label(province)))
     countries = {leg.country_id: leg.country for leg in t.route
                  if leg.country and leg.country.slug != ROUTE_DESTINATION}
     if countries:
@@ -410,14 +429,15 @@ def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related
                 select(RouteLeg.testimony_id, RouteLeg.country_id).distinct()
                 .join(Testimony, Testimony.id == RouteLeg.testimony_id)
                 .where(visible, Testimony.id != t.id, RouteLeg.country_id.in_(list(countries)))):
-            note(other, 1, f"also through {countries[country_id].name_en}")
+            note(other, 1, _("also through %(country)s", country=label(countries[country_id])))
     topics = {topic.id: topic for topic in t.topics}
     if topics:
         for other, topic_id in db.session.execute(
                 select(testimony_topics.c.testimony_id, testimony_topics.c.topic_id)
                 .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
                 .where(visible, Testimony.id != t.id, testimony_topics.c.topic_id.in_(list(topics)))):
-            note(other, 1, f"also about {topics[topic_id].label_en.lower()}")
+            name = label(topics[topic_id])
+            note(other, 1, _("also about %(topic)s", topic=name.lower() if current_locale() == "en" else name))
     if not scores:
         return []
     loaded = {other.id: other for other in db.session.scalars(

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from archive.extensions import db
 from archive.models import GENDERS, Narrator
 from archive.services import audit
@@ -16,6 +19,13 @@ NARRATOR_FIELDS = (
 )
 # Fields whose values are logged only as "changed": the audit log must not become a copy of real names.
 PRIVATE_FIELDS = {"real_name"}
+UNKNOWN_TERM = {
+    "origin_province": _l("unknown North Korean province %(value)s"),
+    "origin_place": _l("unknown North Korean place %(value)s"),
+    "occupation": _l("unknown occupation %(value)s"),
+    "education": _l("unknown education %(value)s"),
+    "residence_region": _l("unknown residence region %(value)s"),
+}
 
 
 def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -38,8 +48,7 @@ def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if raw not in (None, ""):
             place = find_place(str(raw), kinds)
             if place is None:
-                c.add(f"{prefix}{field}", f"unknown North Korean {'province' if field == 'origin_province' else 'place'} "
-                                          f"{str(raw)[:60]!r}")
+                c.add(f"{prefix}{field}", UNKNOWN_TERM[field] % {"value": repr(str(raw)[:60])})
             values[field] = place
     for field, scheme in (("occupation", "occupation"), ("education", "education"), ("residence_region", "residence")):
         raw = data.get(field)
@@ -47,13 +56,16 @@ def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if raw not in (None, ""):
             category = find_category(scheme, str(raw))
             if category is None:
-                c.add(f"{prefix}{field}", f"unknown {field.replace('_', ' ')} {str(raw)[:60]!r}")
+                c.add(f"{prefix}{field}", UNKNOWN_TERM[field] % {"value": repr(str(raw)[:60])})
             values[field] = category
     left, arrived, born = values["left_north_year"], values["arrived_south_year"], values["birth_year"]
     if left and arrived and arrived < left:
-        c.add(f"{prefix}arrived_south_year", f"({arrived}) cannot be before the year the narrator left the North ({left})")
+        c.add(f"{prefix}arrived_south_year",
+              _("(%(arrived)s) cannot be before the year the narrator left the North (%(left)s)", arrived=arrived,
+                left=left))
     if born and left and left < born:
-        c.add(f"{prefix}left_north_year", f"({left}) cannot be before the birth year ({born})")
+        c.add(f"{prefix}left_north_year",
+              _("(%(left)s) cannot be before the birth year (%(born)s)", left=left, born=born))
     if c.errors:
         raise ValidationError(c.errors)
     return values

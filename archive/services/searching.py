@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from archive.extensions import db
+from archive.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
 from archive.search import FACETS, SearchRequest, SearchResults
 from archive.services import access
@@ -22,13 +24,14 @@ from archive.services import access
 SMALL_COUNT = 5
 MAX_QUERY_CHARS = 10_000
 FACET_TITLES = {
-    "province": "Home province", "route": "Route country", "left": "Left the North", "arrived": "Arrived in the South",
-    "gender": "Gender", "age": "Age at arrival", "occupation": "Occupation in the North", "education": "Education",
-    "residence": "Lives in (South Korea)", "tag": "Topic", "language": "Language",
+    "province": _l("Home province"), "route": _l("Route country"), "left": _l("Left the North"),
+    "arrived": _l("Arrived in the South"), "gender": _l("Gender"), "age": _l("Age at arrival"),
+    "occupation": _l("Occupation in the North"), "education": _l("Education"),
+    "residence": _l("Lives in (South Korea)"), "tag": _l("Topic"), "language": _l("Language"),
 }
-SORT_LABELS = {"relevance": "Relevance", "date": "Interview date (oldest first)",
-               "-date": "Interview date (newest first)", "arrival": "Arrival year (earliest first)",
-               "-arrival": "Arrival year (latest first)"}
+SORT_LABELS = {"relevance": _l("Relevance"), "date": _l("Interview date (oldest first)"),
+               "-date": _l("Interview date (newest first)"), "arrival": _l("Arrival year (earliest first)"),
+               "-arrival": _l("Arrival year (latest first)")}
 
 
 @dataclass
@@ -98,18 +101,18 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
 
 
 def facet_labels() -> dict[str, dict[str, str]]:
-    """Display labels for facet values (slugs to English names)."""
-    places = {p.slug: p.name_en for p in db.session.scalars(select(Place))}
+    """Display labels for facet values (slugs to names in the interface language)."""
+    places = {p.slug: label(p) for p in db.session.scalars(select(Place))}
     cats: dict[str, dict[str, str]] = {}
     for c in db.session.scalars(select(Category)):
-        cats.setdefault(c.scheme, {})[c.slug] = c.label_en
+        cats.setdefault(c.scheme, {})[c.slug] = label(c)
     return {
         "province": places, "route": places,
         "occupation": cats.get("occupation", {}), "education": cats.get("education", {}),
         "residence": cats.get("residence", {}),
-        "tag": {t.slug: t.label_en for t in db.session.scalars(select(Topic))},
-        "language": dict(LANGUAGES),
-        "gender": {"female": "Female", "male": "Male", "unspecified": "Unspecified"},
+        "tag": {t.slug: label(t) for t in db.session.scalars(select(Topic))},
+        "language": {code: language_name(code) for code in LANGUAGES},
+        "gender": {code: str(name) for code, name in GENDER_LABELS.items()},
     }
 
 

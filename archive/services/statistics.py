@@ -10,16 +10,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from archive.charts import Bar, bar_chart, data_table, line_chart
+from archive.csvsafe import defuse as _defused
 from archive.extensions import db
+from archive.i18n import current_locale, label
 from archive.models import Category, Narrator, Place, Testimony
 from archive.models.statistics import StatisticsTable
 from archive.services import access, audit
@@ -40,12 +45,12 @@ from archive.statistics_data import (
     validate_arrivals_csv_upload,
 )
 
-FEWER = f"fewer than {SMALL_COUNT}"
-COVERAGE_NAME = "Public testimonies in this archive"
+FEWER = _l("fewer than %(n)s", n=SMALL_COUNT)
+COVERAGE_NAME = _l("Public testimonies in this archive")
 EARLIEST_YEAR = 1945  # narrators' years are constrained to 1945-2100
-SEX_LABELS = {"male": "men", "female": "women"}
-# Spreadsheets run cells that start with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SEX_LABELS = {"male": _l("men"), "female": _l("women")}
+UNIT_LABELS = {"arrivals": _l("arrivals"), "people": _l("people"), "residents": _l("residents"),
+               "percent": _l("percent")}
 
 
 # --- who may edit ----------------------------------------------------------------------
@@ -97,10 +102,6 @@ def safe_csv(table: Table) -> str:
 def _cell(value: object) -> str:
     """Format a value as dump_csv does: blank for missing, 13.7 and 50 for percentages."""
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _defused(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 # --- admin updates of the arrivals table -----------------------------------------------
@@ -197,12 +198,12 @@ def coverage_by_age() -> dict[str, int]:
 
 def protected(count: int) -> tuple[int | None, str | None]:
     """(overlay value, overlay label) for a chart: counts from 1 to 4 are withheld."""
-    return (None, FEWER) if 0 < count < SMALL_COUNT else (count, None)
+    return (None, str(FEWER)) if 0 < count < SMALL_COUNT else (count, None)
 
 
 def shown(count: int) -> int | str:
     """A count as printed in tables and lists: 0, "fewer than 5" or the number."""
-    return FEWER if 0 < count < SMALL_COUNT else count
+    return str(FEWER) if 0 < count < SMALL_COUNT else count
 
 
 def search_url(facet: str, value: str) -> str:
@@ -225,33 +226,38 @@ class Chart:
     table: Markup
     intro: str = ""
 
+    @property
+    def title_en(self) -> str:
+        """The English title (``label(chart)`` picks the interface language)."""
+        return self.title
+
 
 @dataclass
 class _BarSpec:
     key: str
     chart_id: str
     facet: str
-    x_label: str
-    label_header: str
+    x_label: Any
+    label_header: Any
     horizontal: bool
-    intro: str
+    intro: Any
 
 
 _BAR_SPECS = [
-    _BarSpec(ARRIVALS, "arrivals", "arrived", "Year of arrival", "Period", False,
-             "Each bar links to the testimonies of people who arrived in that period; the diamonds show how many "
-             "public testimonies the archive holds for it, on the scale at the right."),
-    _BarSpec("by_age_at_entry", "age", "age", "Age at entry (years)", "Age at entry", False,
-             "Age when entering South Korea, all arrivals to date."),
-    _BarSpec("by_occupation_in_north", "occupation", "occupation", "Occupation in the North", "Occupation", True,
-             "Occupation in North Korea, all arrivals to date."),
-    _BarSpec("by_education", "education", "education", "Education completed in the North", "Education", True,
-             "Highest education completed in North Korea, all arrivals to date."),
-    _BarSpec("by_home_province", "province", "province", "Home province", "Home province", True,
-             "Home province in North Korea, all arrivals to date; the diamonds show the archive's public "
-             "testimonies from each province."),
-    _BarSpec("by_residence_in_south", "residence", "residence", "Region of residence", "Region", True,
-             "Where defectors live in South Korea now."),
+    _BarSpec(ARRIVALS, "arrivals", "arrived", _l("Year of arrival"), _l("Period"), False,
+             _l("Each bar links to the testimonies of people who arrived in that period; the diamonds show how many "
+                "public testimonies the archive holds for it, on the scale at the right.")),
+    _BarSpec("by_age_at_entry", "age", "age", _l("Age at entry (years)"), _l("Age at entry"), False,
+             _l("Age when entering South Korea, all arrivals to date.")),
+    _BarSpec("by_occupation_in_north", "occupation", "occupation", _l("Occupation in the North"), _l("Occupation"),
+             True, _l("Occupation in North Korea, all arrivals to date.")),
+    _BarSpec("by_education", "education", "education", _l("Education completed in the North"), _l("Education"),
+             True, _l("Highest education completed in North Korea, all arrivals to date.")),
+    _BarSpec("by_home_province", "province", "province", _l("Home province"), _l("Home province"), True,
+             _l("Home province in North Korea, all arrivals to date; the diamonds show the archive's public "
+                "testimonies from each province.")),
+    _BarSpec("by_residence_in_south", "residence", "residence", _l("Region of residence"), _l("Region"), True,
+             _l("Where defectors live in South Korea now.")),
 ]
 
 
@@ -282,21 +288,56 @@ def _coverage_for(spec: _BarSpec) -> tuple[Callable[[Row], str], Callable[[Row],
     return (lambda row: slugify(str(row["category"]))), (lambda row: counts.get(slugify(str(row["category"])), 0))
 
 
+_AS_OF = re.compile(r"(end of|late) (\d{4})(.*)", re.S)
+_THROUGH = re.compile(r"through (\d{4})")
+
+
+def as_of_text(as_of: str) -> str:
+    """The "as of" date of a table in the interface language ("end of 2024" -> "2024년 말")."""
+    match = _AS_OF.fullmatch(as_of or "")
+    if not match:
+        return as_of
+    year = match.group(2)
+    when = _("end of %(year)s", year=year) if match.group(1) == "end of" else _("late %(year)s", year=year)
+    return when + match.group(3)
+
+
+def period_label(period: str) -> str:
+    """An arrivals period in the interface language ("through 1998" -> "1998년까지")."""
+    match = _THROUGH.fullmatch(period)
+    return _("through %(year)s", year=match.group(1)) if match else period
+
+
+def table_title(table: Table) -> str:
+    """A table's title in the interface language."""
+    return label({"title_en": table.title, "title_ko": table.title_ko})
+
+
+def unit_label(unit: str) -> str:
+    """The unit of a table in the interface language ("arrivals" -> "명")."""
+    return str(UNIT_LABELS.get(unit, unit))
+
+
 def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
     value_of, count_of = _coverage_for(spec)
     bars, rows, links = [], [], []
     arrivals = spec.key == ARRIVALS
+    korean_ui = current_locale() == "ko"
+    as_of = as_of_text(table.as_of)
+    # The category in the interface language, and the other language beside it in the table.
+    bilingual = not arrivals and ("category_ko" in table.columns or (korean_ui and any(
+        label(row) != row["category"] for row in table.rows)))
     for row in table.rows:
-        label = str(row["period"] if arrivals else row["category"])
+        label_text = period_label(str(row["period"])) if arrivals else label(row)
         count = count_of(row)
         overlay, overlay_label = protected(count)
         href = search_url(spec.facet, value_of(row))
         note = period_note(row) if arrivals else None
-        bars.append(Bar(label, {"male": float(cast(int, row["male"])), "female": float(cast(int, row["female"]))},
+        bars.append(Bar(label_text, {"male": float(cast(int, row["male"])), "female": float(cast(int, row["female"]))},
                         href=href, note=note, overlay=overlay, overlay_label=overlay_label))
-        cells: list[object] = [label]
-        if "category_ko" in row:
-            cells.append(row["category_ko"])
+        cells: list[object] = [label_text]
+        if bilingual:
+            cells.append(row["category"] if korean_ui else row.get("category_ko") or "")
         male, female = cast(int, row["male"]), cast(int, row["female"])
         cells += [male, female, male + female]
         if arrivals:
@@ -304,30 +345,34 @@ def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
         cells.append(shown(count))
         rows.append(cells)
         links.append(href)
-    header = [spec.label_header] + (["Korean"] if "category_ko" in table.columns else [])
-    header += ["Men", "Women", "Total"] + (["Note"] if arrivals else []) + [COVERAGE_NAME]
-    svg = bar_chart(spec.chart_id, table.title, bars, series=list(SEX_LABELS), series_labels=SEX_LABELS,
-                    x_label=spec.x_label, y_label=f"Number of {table.unit}",
-                    horizontal=spec.horizontal, source=table.source, as_of=table.as_of,
-                    overlay_name=COVERAGE_NAME, unit=table.unit)
-    caption = f"{table.title} (as of {table.as_of}), with the archive's public testimonies"
-    return Chart(table.key, table.title, table.title_ko, table.source, table.as_of, svg,
-                 data_table(spec.chart_id, caption, header, rows, links=links), spec.intro)
+    other_column = _("English") if korean_ui else _("Korean")
+    header = [str(spec.label_header)] + ([other_column] if bilingual else [])
+    header += [_("Men"), _("Women"), _("Total")] + ([_("Note")] if arrivals else []) + [str(COVERAGE_NAME)]
+    title = table_title(table)
+    svg = bar_chart(spec.chart_id, title, bars, series=list(SEX_LABELS),
+                    series_labels={key: str(name) for key, name in SEX_LABELS.items()},
+                    x_label=str(spec.x_label), y_label=_("Number of %(unit)s", unit=unit_label(table.unit)),
+                    horizontal=spec.horizontal, source=table.source, as_of=as_of,
+                    overlay_name=str(COVERAGE_NAME), unit=unit_label(table.unit))
+    caption = _("%(title)s (as of %(as_of)s), with the archive's public testimonies", title=title, as_of=as_of)
+    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
+                 data_table(spec.chart_id, caption, header, rows, links=links), str(spec.intro))
 
 
 def _employment_chart(table: Table) -> Chart:
-    columns = {"economic_activity_rate_pct": "Economic activity rate", "employment_rate_pct": "Employment rate",
-               "unemployment_rate_pct": "Unemployment rate"}
+    columns = {"economic_activity_rate_pct": _("Economic activity rate"), "employment_rate_pct": _("Employment rate"),
+               "unemployment_rate_pct": _("Unemployment rate")}
     years = [cast(int, r["year"]) for r in table.rows]
     series = {label: [cast(float | None, r[c]) for r in table.rows] for c, label in columns.items()}
-    svg = line_chart("employment", table.title, years, series, x_label="Survey year", y_label="Percent",
-                     source=table.source, as_of=table.as_of, unit="%")
+    title, as_of = table_title(table), as_of_text(table.as_of)
+    svg = line_chart("employment", title, years, series, x_label=_("Survey year"), y_label=_("Percent"),
+                     source=table.source, as_of=as_of, unit="%")
     rows: list[list[object]] = [[str(r["year"]), *(r[c] for c in columns)] for r in table.rows]
-    caption = f"{table.title} (as of {table.as_of}), percent"
-    intro = ("The unemployment rate is a share of the economically active; the other two rates are shares of the "
-             "working-age population.")
-    return Chart(table.key, table.title, table.title_ko, table.source, table.as_of, svg,
-                 data_table("employment", caption, ["Year", *(f"{label} (%)" for label in columns.values())], rows),
+    caption = _("%(title)s (as of %(as_of)s), percent", title=title, as_of=as_of)
+    intro = _("The unemployment rate is a share of the economically active; the other two rates are shares of the "
+              "working-age population.")
+    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
+                 data_table("employment", caption, [_("Year"), *(f"{label} (%)" for label in columns.values())], rows),
                  intro)
 
 
@@ -348,7 +393,7 @@ def statistics_page() -> StatisticsPage:
     charts.append(_employment_chart(tables["employment_rates"]))
     arrivals = tables[ARRIVALS]
     return StatisticsPage(charts=charts, arrivals_total=arrivals_total(arrivals), peak=peak_year(arrivals),
-                          arrivals_as_of=arrivals.as_of)
+                          arrivals_as_of=as_of_text(arrivals.as_of))
 
 
 def chart_ids() -> list[str]:

@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -66,11 +67,11 @@ def route_values(legs: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     for i, leg in enumerate(legs or []):
         key = f"route[{i + 1}]"
         if not isinstance(leg, dict):
-            c.add(key, "must be an object with country, place, year and event")
+            c.add(key, _("must be an object with country, place, year and event"))
             continue
         country = find_place(str(leg.get("country") or ""), ("country",))
         if country is None:
-            c.add(f"{key}.country", f"unknown country {str(leg.get('country') or '')[:60]!r}")
+            c.add(f"{key}.country", _("unknown country %(value)s", value=repr(str(leg.get("country") or "")[:60])))
         place = c.check(f"{key}.place", optional_text, leg.get("place"), 200)
         year = c.check(f"{key}.year", optional_year, leg.get("year"), 1945, 2100)
         event = c.check(f"{key}.event", choice, leg.get("event"), ROUTE_EVENTS, "transit")
@@ -91,7 +92,8 @@ def topic_values(tags: Iterable[str] | None) -> list[Topic]:
         elif topic not in topics:
             topics.append(topic)
     if unknown:
-        raise ValidationError({"tags": [f"not in the topic vocabulary: {', '.join(map(repr, unknown))}"]})
+        listed = ", ".join(map(repr, unknown))
+        raise ValidationError({"tags": [_("not in the topic vocabulary: %(tags)s", tags=listed)]})
     return topics
 
 
@@ -102,9 +104,9 @@ def chapter_values(chapters: Iterable[dict[str, Any]] | None) -> list[dict[str, 
     for i, ch in enumerate(chapters or []):
         key = f"chapters[{i + 1}]"
         if not isinstance(ch, dict):
-            c.add(key, "must be an object with start and title")
+            c.add(key, _("must be an object with start and title"))
             continue
-        start = c.check(f"{key}.start", seconds, ch.get("start"), "start")
+        start = c.check(f"{key}.start", seconds, ch.get("start"), _("start"))
         title = c.check(f"{key}.title", optional_text, ch.get("title"), 300, required=True)
         synopsis = c.check(f"{key}.synopsis", optional_text, ch.get("synopsis"), 5000) or ""
         keywords = ch.get("keywords") or []
@@ -124,13 +126,13 @@ def segment_values(segments: Iterable[Any]) -> list[dict[str, Any]]:
     for i, seg in enumerate(segments):
         get = seg.get if isinstance(seg, dict) else lambda name, default=None, s=seg: getattr(s, name, default)
         key = f"transcript[{i + 1}]"
-        start = c.check(f"{key}.start", seconds, get("start"), "start")
-        end = c.check(f"{key}.end", seconds, get("end"), "end")
+        start = c.check(f"{key}.start", seconds, get("start"), _("start"))
+        end = c.check(f"{key}.end", seconds, get("end"), _("end"))
         text = c.check(f"{key}.text", optional_text, get("text"), 20000, required=True)
         speaker = c.check(f"{key}.speaker", optional_text, get("speaker") or "", 120)
         language = c.check(f"{key}.language", optional_text, get("language") or "", 10)
         if start is not None and end is not None and end <= start:
-            c.add(f"{key}.end", f"({end}) must be after start ({start})")
+            c.add(f"{key}.end", _("(%(end)s) must be after start (%(start)s)", end=end, start=start))
         out.append({"start": start, "end": end, "text": text, "speaker": speaker or "",
                     "language": (language or "").lower(), "restricted": flag(get("restricted", False))})
     if c.errors:
@@ -152,8 +154,9 @@ def check_version(testimony: Testimony, expected: int | None) -> None:
         changes.append({"actor": entry.actor, "at": entry.at, "action": entry.action,
                         "fields": sorted((details.get("changes") or {}).keys())})
     raise ConflictError(
-        f"This testimony was changed by someone else after you opened the form (your copy is version {expected}, "
-        f"the saved one is version {testimony.version}). Nothing was saved; reload to see their changes.",
+        _("This testimony was changed by someone else after you opened the form (your copy is version "
+          "%(expected)s, the saved one is version %(saved)s). Nothing was saved; reload to see their changes.",
+          expected=expected, saved=testimony.version),
         changes,
     )
 
@@ -177,8 +180,8 @@ def commit_change(testimony: Testimony, action: str, changes: dict[str, Any], ac
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise ConflictError("This testimony was saved by someone else at the same moment. Nothing was saved; "
-                            "reload and try again.", []) from None
+        raise ConflictError(_("This testimony was saved by someone else at the same moment. Nothing was saved; "
+                              "reload and try again."), []) from None
     audit.record(action, testimony, {"changes": changes}, actor=actor, version=testimony.version)
     if ACCESS_FIELDS & set(changes):
         audit.record("testimony.access", testimony,

@@ -6,6 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +21,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 # Compared against when the email is unknown, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# The one answer to every refused login: it never says whether the email exists.
+LOGIN_REFUSED = _l("Email or password is wrong, or the account is locked or not yet approved.")
 
 
 class LoginRefused(DomainError):
@@ -37,9 +41,9 @@ def credential_errors(email: str, password: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     email = (email or "").strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        errors["email"] = ["must be a valid email address"]
+        errors["email"] = [_("must be a valid email address")]
     if len(password or "") < MIN_PASSWORD:
-        errors["password"] = [f"must be at least {MIN_PASSWORD} characters"]
+        errors["password"] = [_("must be at least %(count)s characters", count=MIN_PASSWORD)]
     return errors
 
 
@@ -53,9 +57,9 @@ def add_user(email: str, password: str, role: str, *, approved: bool | None = No
     errors = credential_errors(email, password)
     email = (email or "").strip().lower()
     if "email" not in errors and email_taken(email) is not None:
-        errors["email"] = ["is already registered"]
+        errors["email"] = [_("is already registered")]
     if role not in ROLES:
-        errors["role"] = [f"must be one of {', '.join(ROLES)}"]
+        errors["role"] = [_("must be one of %(choices)s", choices=", ".join(ROLES))]
     if errors:
         raise ValidationError(errors)
     user = User(email=email, password_hash=generate_password_hash(password), role=role,
@@ -73,11 +77,11 @@ def authenticate(email: str, password: str) -> User:
     now = utcnow()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
-        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+        raise LoginRefused(str(LOGIN_REFUSED))
     if user.locked_until and user.locked_until > now:
         audit.record("login.locked", user, {}, actor=user)
         db.session.commit()
-        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+        raise LoginRefused(str(LOGIN_REFUSED))
     if not check_password_hash(user.password_hash, password or ""):
         user.failed_logins += 1
         if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
@@ -87,9 +91,9 @@ def authenticate(email: str, password: str) -> User:
         else:
             audit.record("login.failed", user, {}, actor=user)
         db.session.commit()
-        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+        raise LoginRefused(str(LOGIN_REFUSED))
     if not user.active:
-        raise LoginRefused("Email or password is wrong, or the account is locked or not yet approved.")
+        raise LoginRefused(str(LOGIN_REFUSED))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -120,9 +124,9 @@ def end_sessions(user: User, reason: str = "logout") -> None:
 def change_password(user: User, old: str, new: str) -> None:
     """Change a password and end every existing session."""
     if not check_password_hash(user.password_hash, old or ""):
-        raise ValidationError({"old_password": ["is not the current password"]})
+        raise ValidationError({"old_password": [_("is not the current password")]})
     if len(new or "") < MIN_PASSWORD:
-        raise ValidationError({"new_password": [f"must be at least {MIN_PASSWORD} characters"]})
+        raise ValidationError({"new_password": [_("must be at least %(count)s characters", count=MIN_PASSWORD)]})
     user.password_hash = generate_password_hash(new)
     end_sessions(user, "password_change")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -14,6 +16,7 @@ from archive.services.audit import record_refusal
 from archive.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+ROLE_LABELS = {"admin": _l("admin"), "curator": _l("curator"), "researcher": _l("researcher")}
 
 
 @bp.before_request
@@ -76,26 +79,27 @@ def _act(done: str, action: Callable[[], object]) -> Response:
 @bp.post("/users/<int:user_id>/approve")
 def approve(user_id: int) -> Response:
     user = _account(user_id)
-    return _act(f"{user.email} is approved.", lambda: accounts.approve(user, _me()))
+    return _act(_("%(email)s is approved.", email=user.email), lambda: accounts.approve(user, _me()))
 
 
 @bp.post("/users/<int:user_id>/revoke")
 def revoke(user_id: int) -> Response:
     user = _account(user_id)
-    return _act(f"{user.email} is no longer approved.", lambda: accounts.revoke_approval(user, _me()))
+    return _act(_("%(email)s is no longer approved.", email=user.email),
+                lambda: accounts.revoke_approval(user, _me()))
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 def deactivate(user_id: int) -> Response:
     user = _account(user_id)
-    return _act(f"{user.email} is deactivated; their sessions have ended.",
+    return _act(_("%(email)s is deactivated; their sessions have ended.", email=user.email),
                 lambda: accounts.set_active(user, False, _me()))
 
 
 @bp.post("/users/<int:user_id>/activate")
 def activate(user_id: int) -> Response:
     user = _account(user_id)
-    return _act(f"{user.email} is active again.", lambda: accounts.set_active(user, True, _me()))
+    return _act(_("%(email)s is active again.", email=user.email), lambda: accounts.set_active(user, True, _me()))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -103,7 +107,8 @@ def set_role(user_id: int) -> Response:
     user = _account(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Choose one of the roles.", "error")
+        flash(_("Choose one of the roles."), "error")
         return redirect(url_for("admin.users"))
     role = form.role.data or ""
-    return _act(f"{user.email} is now a {role}.", lambda: accounts.set_role(user, role, _me()))
+    return _act(_("%(email)s is now a %(role)s.", email=user.email, role=ROLE_LABELS.get(role, role)),
+                lambda: accounts.set_role(user, role, _me()))

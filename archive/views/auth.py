@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -50,10 +51,10 @@ def login() -> Page:
             return render_template("auth/login.html", form=form), 401
         login_user(user)
         if user.role == "researcher" and not user.approved:
-            flash("You are logged in. Your researcher account is waiting for an admin's approval; until then you "
-                  "see what every visitor sees.", "info")
+            flash(_("You are logged in. Your researcher account is waiting for an admin's approval; until then you "
+                    "see what every visitor sees."), "info")
         else:
-            flash("You are logged in.", "info")
+            flash(_("You are logged in."), "info")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -63,7 +64,7 @@ def login() -> Page:
 def logout() -> Response:
     users.end_sessions(current_user._get_current_object())
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("public.home"))
 
 
@@ -87,7 +88,7 @@ def password() -> Page:
                 getattr(form, field).errors = list(messages)
             return render_template("auth/password.html", form=form)
         logout_user()
-        flash("Password changed. Every session was ended; please log in again.", "info")
+        flash(_("Password changed. Every session was ended; please log in again."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/password.html", form=form)
 
@@ -113,7 +114,7 @@ def register() -> Page:
                 getattr(form, field).errors = list(messages)
             return render_template("auth/register.html", form=form)
         # The same answer whether or not the email was already registered.
-        flash("Thank you. Your request was received; you can log in now, and an admin will review your access.",
+        flash(_("Thank you. Your request was received; you can log in now, and an admin will review your access."),
               "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form)

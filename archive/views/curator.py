@@ -6,9 +6,13 @@ conflicting save, 413 for an oversized upload); success flashes and redirects.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -19,6 +23,8 @@ from wtforms.fields.choices import SelectChoice
 
 from archive.extensions import db
 from archive.forms import curator as forms
+from archive.i18n import label, other_locale
+from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
 from archive.services import access, recordings, testimonies
 from archive.services.audit import record_refusal
@@ -30,12 +36,16 @@ from archive.transcripts import TranscriptError, parse_transcript
 bp = Blueprint("curator", __name__, url_prefix="/curate")
 
 Page = str | tuple[str, int] | Response
-PLACE_GROUPS = {"city": "Cities and counties", "province": "Provinces", "camp": "Prison camps"}
+PLACE_GROUPS = {"city": _l("Cities and counties"), "province": _l("Provinces"), "camp": _l("Prison camps")}
+_PASSAGE_KEY = re.compile(r"^transcript\[(\d+)\](?:\.(\w+))?$")
+PASSAGE_FIELDS = {"start": _l("start"), "end": _l("end"), "text": _l("text"), "speaker": _l("speaker"),
+                  "language": _l("language")}
 # Section of the edit page -> (form prefix, heading) ; the prefixes keep ids unique on one page.
 SECTIONS = {
-    "publication": ("pub", "Publication"), "metadata": ("meta", "Details"), "route": ("route", "Escape route"),
-    "tags": ("tags", "Topics"), "recording": ("rec", "Recording"), "transcript": ("tr", "Transcript"),
-    "chapters": ("ch", "Chapters"),
+    "publication": ("pub", _l("Publication")), "metadata": ("meta", _l("Details")),
+    "route": ("route", _l("Escape route")), "tags": ("tags", _l("Topics")), "recording": ("rec", _l("Recording")),
+    "transcript": ("tr", _l("Transcript")), "chapters": ("ch", _l("Chapters")),
+    "ohms": ("ohms", _l("Import OHMS index")),
 }
 
 
@@ -51,12 +61,13 @@ def _staff_only() -> None:
 def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """Werkzeug refuses an oversized body before any view runs; say so on the page the curator came from."""
     limit = format_bytes(current_app.config["MAX_UPLOAD_BYTES"])
-    message = f"the file is larger than the {limit} upload limit. Nothing was stored."
+    message = _("the file is larger than the %(limit)s upload limit. Nothing was stored.", limit=limit)
     testimony_id = (request.view_args or {}).get("testimony_id")
     t = db.session.get(Testimony, testimony_id) if access.can_edit(current_user) and testimony_id else None
     if t is None:  # not staff (the login check has not run yet) or not a testimony page
         return render_template("errors/error.html", code=413, name=error.name,
-                               description=f"The upload is larger than the {limit} the archive accepts."), 413
+                               description=_("The upload is larger than the %(limit)s the archive accepts.",
+                                             limit=limit)), 413
     section = "transcript" if request.endpoint == "curator.import_transcript" else "recording"
     form = _fresh(forms.TranscriptForm if section == "transcript" else forms.RecordingForm, SECTIONS[section][0],
                   {"version": t.version})
@@ -71,7 +82,7 @@ def format_bytes(count: int) -> str:
     for power, unit in ((3, "GiB"), (2, "MiB"), (1, "KiB")):
         if count >= 1024 ** power:
             return f"{count / 1024 ** power:.1f} {unit}"
-    return f"{count} bytes"
+    return _("%(count)s bytes", count=count)
 
 
 def _fresh(cls: type[FlaskForm], prefix: str, data: dict[str, Any]) -> Any:
@@ -81,16 +92,21 @@ def _fresh(cls: type[FlaskForm], prefix: str, data: dict[str, Any]) -> Any:
 
 def _narrator_choices() -> list[SelectChoice]:
     rows = db.session.scalars(select(Narrator).order_by(Narrator.pseudonym, Narrator.id))
-    return forms.options([("", "— choose a narrator —")] + [(str(n.id), f"{n.pseudonym} (#{n.id})") for n in rows])
+    return forms.options([("", _("— choose a narrator —"))] + [(str(n.id), f"{n.pseudonym} (#{n.id})") for n in rows])
+
+
+def _both_languages(term: Any, pattern: str = "{} ({})") -> str:
+    """A vocabulary term in the interface language, then in the other one when it differs."""
+    first, second = label(term), label(term, other_locale())
+    return pattern.format(first, second) if second and second != first else first
 
 
 def _place_label(place: Any) -> str:
-    return f"{place.name_en} ({place.name_ko})" if place.name_ko else place.name_en
+    return _both_languages(place)
 
 
 def _category_choices(scheme: str) -> list[SelectChoice]:
-    return forms.select_choices(categories(scheme),
-                                lambda c: f"{c.label_en} ({c.label_ko})" if c.label_ko else c.label_en)
+    return forms.select_choices(categories(scheme), _both_languages)
 
 
 def _with_choices(form: Any) -> Any:
@@ -98,8 +114,8 @@ def _with_choices(form: Any) -> Any:
     if isinstance(form, forms.NarratorForm):
         form.set_choices(forms.select_choices(places_of_kind("province"), _place_label),
                          forms.select_choices(sorted(places_of_kind("city", "province", "camp"),
-                                                     key=lambda p: (PLACE_GROUPS[p.kind], p.name_en)),
-                                              _place_label, lambda p: PLACE_GROUPS[p.kind]),
+                                                     key=lambda p: (str(PLACE_GROUPS[p.kind]), p.name_en)),
+                                              _place_label, lambda p: str(PLACE_GROUPS[p.kind])),
                          _category_choices("occupation"), _category_choices("education"),
                          _category_choices("residence"))
     elif isinstance(form, forms.TestimonyFieldsForm):
@@ -107,7 +123,7 @@ def _with_choices(form: Any) -> Any:
     elif isinstance(form, forms.RouteForm):
         form.set_choices(forms.select_choices(places_of_kind("country"), _place_label))
     elif isinstance(form, forms.TagsForm):
-        form.tags.choices = forms.options((t.slug, f"{t.label_en} · {t.label_ko}") for t in all_topics())
+        form.tags.choices = forms.options((t.slug, _both_languages(t, "{} · {}")) for t in all_topics())
     return form
 
 
@@ -123,6 +139,7 @@ def _edit_page(t: Testimony, status: int = 200, failed: str | None = None, confl
         "remove_recording": lambda: _fresh(forms.VersionForm, "recdel", v),
         "transcript": lambda: _fresh(forms.TranscriptForm, "tr", v),
         "chapters": lambda: _fresh(forms.ChaptersForm, "ch", forms.chapters_data(t)),
+        "ohms": lambda: _fresh(OhmsImportForm, "ohms", v),
         "publish": lambda: _fresh(forms.VersionForm, "pub", v),
         "unpublish": lambda: _fresh(forms.VersionForm, "unpub", v),
     }
@@ -159,7 +176,7 @@ def _narrator_field(form: forms.TestimonyFieldsForm) -> Narrator | None:
     value = form.narrator.data or ""
     narrator = db.session.get(Narrator, int(value)) if value.isascii() and value.isdigit() and len(value) < 10 else None
     if narrator is None:
-        form.narrator.errors = [*form.narrator.errors, "choose a narrator from the list"]
+        form.narrator.errors = [*form.narrator.errors, _("choose a narrator from the list")]
     return narrator
 
 
@@ -172,8 +189,21 @@ def _external_id_taken(form: forms.TestimonyFieldsForm, testimony_id: int | None
     other = db.session.scalar(select(Testimony.id).where(Testimony.external_id == value,
                                                          Testimony.id != (testimony_id or 0))) if value else None
     if other is not None:
-        form.external_id.errors = [*form.external_id.errors, f"{value!r} is already used by testimony #{other}"]
+        form.external_id.errors = [*form.external_id.errors, _("%(value)s is already used by testimony #%(id)s",
+                                                                 value=repr(value), id=other)]
     return other is not None
+
+
+def _passage_problem(key: str, message: str) -> str:
+    """A service error keyed like "transcript[3].end" as "Passage 3 end: message"."""
+    match = _PASSAGE_KEY.match(key)
+    if match is None:
+        return f"{key}: {message}"
+    number, field = match.groups()
+    if field is None:
+        return _("Passage %(number)s: %(problem)s", number=number, problem=message)
+    return _("Passage %(number)s %(field)s: %(problem)s", number=number, field=PASSAGE_FIELDS.get(field, field),
+             problem=message)
 
 
 # ---------------------------------------------------------------- dashboard and narrators
@@ -199,7 +229,7 @@ def new_narrator() -> Page:
             db.session.rollback()
             forms.add_errors(form, error.errors)
         else:
-            flash(f"Narrator “{narrator.pseudonym}” created.", "info")
+            flash(_("Narrator “%(name)s” created.", name=narrator.pseudonym), "info")
             return redirect(url_for(".new_testimony", narrator=narrator.id))
     status = 400 if form.is_submitted() else 200
     return render_template("curator/narrator.html", form=form, narrator=None), status
@@ -217,8 +247,9 @@ def edit_narrator(narrator_id: int) -> Page:
         saved = forms.narrator_data(narrator)["loaded"]
         if form.loaded.data and form.loaded.data != saved:
             # Narrators carry no version column; the last-saved time stands in for it.
-            conflict = (f"This narrator was changed by someone else (saved at {saved[:19].replace('T', ' ')} UTC) "
-                        "after you opened the form. Nothing was saved; reload the page to see the changes.")
+            conflict = _("This narrator was changed by someone else (saved at %(saved)s UTC) after you opened the "
+                         "form. Nothing was saved; reload the page to see the changes.",
+                         saved=saved[:19].replace("T", " "))
             return render_template("curator/narrator.html", form=form, narrator=narrator, conflict=conflict), 409
         try:
             update_narrator(narrator, form.values())
@@ -226,7 +257,7 @@ def edit_narrator(narrator_id: int) -> Page:
             db.session.rollback()
             forms.add_errors(form, error.errors)
         else:
-            flash(f"Narrator “{narrator.pseudonym}” saved.", "info")
+            flash(_("Narrator “%(name)s” saved.", name=narrator.pseudonym), "info")
             return redirect(url_for(".dashboard", _anchor="narrators"))
     return render_template("curator/narrator.html", form=form, narrator=narrator), 400
 
@@ -247,8 +278,8 @@ def new_testimony() -> Page:
                 db.session.rollback()
                 forms.add_errors(form, error.errors)
             else:
-                flash(f"Testimony “{t.title}” created as a restricted draft. Add its recording, transcript and "
-                      "route below; publish it when it is ready.", "info")
+                flash(_("Testimony “%(title)s” created as a restricted draft. Add its recording, transcript and "
+                        "route below; publish it when it is ready.", title=t.title), "info")
                 return redirect(url_for(".edit_testimony", testimony_id=t.id))
     status = 400 if form.is_submitted() else 200
     return render_template("curator/new_testimony.html", form=form), status
@@ -270,7 +301,7 @@ def save_metadata(testimony_id: int) -> Page:
         testimonies.update_testimony(t, {**form.values(), "narrator": narrator}, form.version.data)
     except (ConflictError, ValidationError) as error:
         return _refused(t, "metadata", form, error)
-    return _saved(t, "Details saved.", "metadata")
+    return _saved(t, _("Details saved."), "metadata")
 
 
 @bp.post("/testimonies/<int:testimony_id>/route")
@@ -285,8 +316,9 @@ def save_route(testimony_id: int) -> Page:
     try:
         testimonies.set_route(t, legs, form.version.data)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "route", form, error, rows=rows, what="Stop")
-    return _saved(t, f"Escape route saved ({len(legs)} stops).", "route")
+        return _refused(t, "route", form, error, rows=rows, what=_("Stop"))
+    return _saved(t, ngettext("Escape route saved (%(num)d stop).", "Escape route saved (%(num)d stops).",
+                              len(legs)), "route")
 
 
 @bp.post("/testimonies/<int:testimony_id>/tags")
@@ -299,7 +331,7 @@ def save_tags(testimony_id: int) -> Page:
         testimonies.set_topics(t, list(form.tags.data or []), form.version.data)
     except (ConflictError, ValidationError) as error:
         return _refused(t, "tags", form, error)
-    return _saved(t, "Topics saved.", "tags")
+    return _saved(t, _("Topics saved."), "tags")
 
 
 @bp.post("/testimonies/<int:testimony_id>/chapters")
@@ -314,8 +346,8 @@ def save_chapters(testimony_id: int) -> Page:
     try:
         testimonies.set_chapters(t, chapters, form.version.data)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "chapters", form, error, rows=rows, what="Chapter")
-    return _saved(t, f"Chapters saved ({len(chapters)}).", "chapters")
+        return _refused(t, "chapters", form, error, rows=rows, what=_("Chapter"))
+    return _saved(t, _("Chapters saved (%(count)s).", count=len(chapters)), "chapters")
 
 
 @bp.post("/testimonies/<int:testimony_id>/recording")
@@ -333,7 +365,8 @@ def upload_recording(testimony_id: int) -> Page:
         too_large = isinstance(error, ValidationError) and upload.stream.tell() > current_app.config["MAX_UPLOAD_BYTES"]
         return page, 413 if too_large else status
     rec = t.recording
-    return _saved(t, f"Recording stored ({rec.mime_type}, {format_bytes(rec.size_bytes)}).", "recording")
+    return _saved(t, _("Recording stored (%(type)s, %(size)s).", type=rec.mime_type, size=format_bytes(rec.size_bytes)),
+                  "recording")
 
 
 @bp.post("/testimonies/<int:testimony_id>/recording/delete")
@@ -346,7 +379,7 @@ def remove_recording(testimony_id: int) -> Page:
         recordings.delete_recording(t, form.version.data)
     except ConflictError as error:
         return _refused(t, "recording", form, error, form_key="remove_recording")
-    return _saved(t, "Recording removed and its file deleted.", "recording")
+    return _saved(t, _("Recording removed and its file deleted."), "recording")
 
 
 @bp.post("/testimonies/<int:testimony_id>/transcript")
@@ -355,7 +388,8 @@ def import_transcript(testimony_id: int) -> Page:
     form = forms.TranscriptForm(prefix="tr")
     ok = form.validate()
     if ok and t.segments and not form.confirm.data:
-        form.confirm.errors = [*form.confirm.errors, f"tick this box to replace the {len(t.segments)} existing segments"]
+        form.confirm.errors = [*form.confirm.errors, _("tick this box to replace the %(count)s existing segments",
+                                                         count=len(t.segments))]
         ok = False
     if not ok:
         return _edit_page(t, 400, "transcript", transcript=form)
@@ -365,20 +399,20 @@ def import_transcript(testimony_id: int) -> Page:
     duration = t.recording.duration_seconds if t.recording else None
     try:
         parsed = parse_transcript(data, filename, fmt, total_duration=duration)
-        testimonies.replace_transcript(t, parsed, form.version.data, source=filename or "pasted text")
+        testimonies.replace_transcript(t, parsed, form.version.data, source=filename or "pasted text")  # audit log
     except TranscriptError as error:
-        problems = [msg if line is None else f"Line {line}: {msg}" for line, msg in error.problems]
+        problems = [msg if line is None else _("Line %(line)s: %(problem)s", line=line, problem=msg)
+                    for line, msg in error.problems]
         return _edit_page(t, 400, "transcript", problems=problems, transcript=form)
     except ValidationError as error:
         db.session.rollback()
-        problems = [f"{key.replace('transcript[', 'Passage ').replace('].', ' ')}: {msg}"
-                    for key, messages in error.errors.items() for msg in messages]
+        problems = [_passage_problem(key, msg) for key, messages in error.errors.items() for msg in messages]
         return _edit_page(t, 400, "transcript", problems=problems, transcript=form)
     except ConflictError as error:
         return _refused(t, "transcript", form, error)
     restricted = sum(1 for s in parsed if s.restricted)
-    return _saved(t, f"Transcript imported: {len(parsed)} segments ({restricted} restricted) replaced the old ones.",
-                  "transcript")
+    return _saved(t, _("Transcript imported: %(count)s segments (%(restricted)s restricted) replaced the old ones.",
+                       count=len(parsed), restricted=restricted), "transcript")
 
 
 @bp.route("/testimonies/<int:testimony_id>/segments/<int:segment_id>", methods=["GET", "POST"])
@@ -402,7 +436,7 @@ def edit_segment(testimony_id: int, segment_id: int) -> Page:
             db.session.rollback()
             forms.add_errors(form, {key.rsplit(".", 1)[-1]: msgs for key, msgs in error.errors.items()})
         else:
-            flash(f"Segment {segment.position} saved.", "info")
+            flash(_("Segment %(number)s saved.", number=segment.position), "info")
             return redirect(url_for(".edit_testimony", testimony_id=t.id, _anchor=f"segment-{segment.id}"))
     return render_template("curator/segment.html", t=t, segment=segment, form=form,
                            conflict=conflict), 409 if conflict else 400
@@ -428,11 +462,15 @@ def _publication(testimony_id: int, action: str, service: Any) -> Page:
     except ConflictError as error:
         return _refused(t, "publication", form, error, form_key=action)
     if action == "unpublish":
-        return _saved(t, "Unpublished: the testimony is a draft again and has left every public page.", "publication")
-    who = {"public": "everyone", "researchers": "approved researchers"}.get(t.access)
-    note = f"visible to {who}" if who and access.testimony_visibility(t) != access.STAFF else \
-        "still hidden from the public (check its access level, embargo and consent)"
-    return _saved(t, f"Published: {note}.", "publication")
+        return _saved(t, _("Unpublished: the testimony is a draft again and has left every public page."),
+                      "publication")
+    if access.testimony_visibility(t) == access.STAFF or t.access not in ("public", "researchers"):
+        message = _("Published: still hidden from the public (check its access level, embargo and consent).")
+    elif t.access == "public":
+        message = _("Published: visible to everyone.")
+    else:
+        message = _("Published: visible to approved researchers.")
+    return _saved(t, message, "publication")
 
 
 @bp.route("/testimonies/<int:testimony_id>/withdraw", methods=["GET", "POST"])
@@ -446,7 +484,8 @@ def withdraw_consent(testimony_id: int) -> Page:
         except ConflictError as error:
             db.session.rollback()
             return render_template("curator/withdraw.html", t=t, form=form, conflict=error), 409
-        return _saved(t, "Consent withdrawal recorded: the testimony has left every public surface.", "publication")
+        return _saved(t, _("Consent withdrawal recorded: the testimony has left every public surface."),
+                      "publication")
     return render_template("curator/withdraw.html", t=t, form=form), 400 if form.is_submitted() else 200
 
 
@@ -464,6 +503,6 @@ def delete_testimony(testimony_id: int) -> Page:
         testimonies.delete_testimony(t)
         # The service removes the rows; the files of a deleted testimony must not linger on disk.
         recordings.remove_files(files)
-        flash(f"Testimony “{title}” deleted.", "info")
+        flash(_("Testimony “%(title)s” deleted.", title=title), "info")
         return redirect(url_for(".dashboard"))
     return render_template("curator/delete.html", t=t, form=form), 400 if form.is_submitted() else 200

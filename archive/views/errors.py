@@ -4,7 +4,10 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from archive.views import api as api_views
 
 
 def init_app(app: Flask) -> None:
@@ -12,7 +15,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template("errors/error.html", code=error.code, name=error.name,
+        if api_views.is_api_request():  # the JSON API answers errors in JSON
+            return api_views.json_error(error)  # type: ignore[return-value]
+        return render_template("errors/error.html", code=error.code, name=_NAMES.get(error.code or 500, error.name),
                                description=_DESCRIPTIONS.get(error.code or 500, error.name)), error.code or 500
 
     @app.errorhandler(Exception)
@@ -20,17 +25,24 @@ def init_app(app: Flask) -> None:
         # The message is left out: database errors quote the failing row, real names included.
         app.logger.error("unhandled %s.%s (message withheld)\n%s", type(error).__module__, type(error).__name__,
                          "".join(traceback.format_tb(error.__traceback__)))
-        return render_template("errors/error.html", code=500, name="Internal Server Error",
+        if api_views.is_api_request():
+            return api_views.json_error(None)  # type: ignore[return-value]
+        return render_template("errors/error.html", code=500, name=_NAMES[500],
                                description=_DESCRIPTIONS[500]), 500
 
 
+_NAMES = {
+    400: _l("Bad Request"), 403: _l("Forbidden"), 404: _l("Not Found"), 405: _l("Method Not Allowed"),
+    413: _l("Request Entity Too Large"), 416: _l("Requested Range Not Satisfiable"), 429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+}
 _DESCRIPTIONS = {
-    400: "The request could not be understood.",
-    403: "You are not allowed to do this.",
-    404: "There is no page at this address.",
-    405: "This address does not accept that kind of request.",
-    413: "The upload is larger than the archive accepts.",
-    416: "The requested range of the file is not available.",
-    429: "Too many attempts. Please wait a while and try again.",
-    500: "Something went wrong on our side. Nothing you entered was lost.",
+    400: _l("The request could not be understood."),
+    403: _l("You are not allowed to do this."),
+    404: _l("There is no page at this address."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The upload is larger than the archive accepts."),
+    416: _l("The requested range of the file is not available."),
+    429: _l("Too many attempts. Please wait a while and try again."),
+    500: _l("Something went wrong on our side. Nothing you entered was lost."),
 }

@@ -5,8 +5,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from archive.models import Segment, Testimony
-from archive.services import access, catalog, listening
-from archive.transcripts import to_plain_text, to_webvtt
+from archive.services import access, catalog, exchange, listening
+from archive.transcripts import to_plain_text
 
 bp = Blueprint("listen", __name__)
 
@@ -20,17 +20,26 @@ def hear() -> str:
 
 @bp.get("/testimonies/<int:testimony_id>/transcript.vtt")
 def transcript_vtt(testimony_id: int) -> Response:
-    """The transcript as WebVTT captions: restricted passages only for staff, and marked."""
-    t, segments = _transcript_or_404(testimony_id)
-    language = _language(t)
-    body = to_webvtt(segments, language or None, include_restricted=access.is_user_staff(current_user))
-    return _download(body, "text/vtt", f"testimony-{t.id}.vtt")
+    """The transcript as WebVTT captions with speaker voices: restricted passages only for staff, and marked.
+
+    ``?lang=ko`` keeps only the passages in that language (the per-language captions of the IIIF manifest).
+    """
+    t, _segments = _transcript_or_404(testimony_id)
+    try:
+        body = exchange.webvtt(current_user, t, (request.args.get("lang") or "").strip().lower()[:20] or None)
+    except exchange.NotFound:
+        abort(404)
+    response = _download(body, "text/vtt", f"testimony-{t.id}.vtt")
+    if exchange.captions_are_public(current_user, t):
+        response.headers["Access-Control-Allow-Origin"] = "*"  # IIIF players on other sites load the captions
+    return response
 
 
 @bp.get("/testimonies/<int:testimony_id>/transcript.txt")
 def transcript_txt(testimony_id: int) -> Response:
     """The transcript as '[00:01:23] Speaker: text' lines."""
-    t, segments = _transcript_or_404(testimony_id)
+    t, _segments = _transcript_or_404(testimony_id)
+    segments = exchange.export_segments(current_user, t)  # speaker labels as the access policy shows them
     body = to_plain_text(segments, t.title, include_restricted=access.is_user_staff(current_user))
     return _download(body, "text/plain", f"testimony-{t.id}.txt")
 
@@ -53,10 +62,6 @@ def _transcript_or_404(testimony_id: int) -> tuple[Testimony, list[Segment]]:
     if not access.can_read_transcript(current_user, t) or not t.segments:
         abort(404)
     return t, listening.transcript_segments(current_user, t)
-
-
-def _language(t: Testimony) -> str:
-    return t.languages[0] if t.languages else ""
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

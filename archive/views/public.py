@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from archive.services import access, catalog
+from archive.services import access, catalog, listening, themes
+from archive.statistics_data import ARRIVALS
 
 bp = Blueprint("public", __name__)
 
@@ -12,8 +13,12 @@ bp = Blueprint("public", __name__)
 @bp.get("/")
 def home() -> str:
     featured, recent = catalog.featured_and_recent(current_user)
+    locale = themes.interface_locale()
+    hear = listening.landing(current_user, listening.HearQuery())
     return render_template("public/home.html", featured=featured, recent=recent,
-                           total=catalog.count_visible(current_user))
+                           total=catalog.count_visible(current_user), themes=themes.list_themes(), locale=locale,
+                           localized=themes.localized, arrivals=themes.related_figures([ARRIVALS], locale)[0],
+                           listen_cards=(hear.featured or hear.cards)[:3])
 
 
 @bp.get("/testimonies/")

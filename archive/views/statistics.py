@@ -6,6 +6,8 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -89,7 +91,7 @@ def _submitted_csv(year_form: ArrivalsYearForm, upload_form: ArrivalsUploadForm)
 def confirm() -> Any:
     form = ArrivalsConfirmForm()
     if not form.validate_on_submit():
-        flash("The confirmation was incomplete; please upload the figures again.", "error")
+        flash(_("The confirmation was incomplete; please upload the figures again."), "error")
         return redirect(url_for("statistics.admin"))
     try:
         result = statistics.save_arrivals(form.csv_text.data, form.base.data)
@@ -98,8 +100,9 @@ def confirm() -> Any:
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("statistics.admin"))
-    flash(f"Arrivals table saved ({len(result.changes)} change{'s' if len(result.changes) != 1 else ''}); "
-          f"as of {result.table.as_of}.", "success")
+    flash(ngettext("Arrivals table saved (%(count)s change); as of %(as_of)s.",
+                   "Arrivals table saved (%(count)s changes); as of %(as_of)s.", len(result.changes),
+                   count=len(result.changes), as_of=result.table.as_of), "success")
     return redirect(url_for("statistics.index") + "#arrivals")
 
 

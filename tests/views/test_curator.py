@@ -237,7 +237,7 @@ def test_narrator_form_marks_the_real_name_as_curators_only(client: FlaskClient,
                   "Year arrived in the South", "Public name", "Curator notes"):
         assert label in html
     # Categories come in the order of the official tables; provinces list the Hangul name.
-    assert html.index(">Management<") < html.index(">Military<") < html.index(">Workers<")
+    assert html.index(">Management (관리직)<") < html.index(">Military (군인)<") < html.index(">Workers (노동자)<")
     assert "North Hamgyong (함경북도)" in html
 
 
