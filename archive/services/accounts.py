@@ -95,7 +95,7 @@ def note_attempt(scope: str, address: str) -> None:
     key = _key(scope, address)
     now = utcnow()
     window_open = now - timedelta(seconds=window)
-    for _ in range(3):
+    for _attempt in range(3):
         counted = db.session.execute(
             update(ClientThrottle).where(ClientThrottle.key == key, ClientThrottle.window_start > window_open)
             .values(attempts=ClientThrottle.attempts + 1)).rowcount

@@ -33,11 +33,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from archive.extensions import db
-from archive.models import Chapter, Narrator, Recording, RouteLeg, Segment, Testimony, Topic
+from archive.models import Narrator, RouteLeg, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.oai import OaiRecord
 from archive.sanitize import html_to_text
 from archive.services import access
+from archive.services.changes import touched_testimony_ids
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ DEFAULT_NAME = "North Korean Defectors' Testimony Archive"
 DEFAULT_RIGHTS = ("Published with the narrator's consent for research and education. "
                   "Narrators are identified by pseudonym; ask the archive before reuse.")
 FICTIONAL_NOTICE = "Fictional demonstration testimony: the narrator and events are invented."
-_CHILDREN = (Segment, RouteLeg, Chapter, Recording)
 
 
 # -- what a public testimony looks like to the outside world ------------------------------------
@@ -216,17 +216,7 @@ def init_app(app: Flask) -> None:
 
 
 def _collect(session: Session, flush_context: Any) -> None:
-    ids: set[int] = set()
-    narrator_ids: set[int] = set()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Testimony) and obj.id is not None:
-            ids.add(obj.id)
-        elif isinstance(obj, _CHILDREN) and obj.testimony_id is not None:
-            ids.add(obj.testimony_id)
-        elif isinstance(obj, Narrator) and obj.id is not None and obj not in session.new:
-            narrator_ids.add(obj.id)
-    if narrator_ids:
-        ids.update(session.connection().scalars(select(Testimony.id).where(Testimony.narrator_id.in_(narrator_ids))))
+    ids = touched_testimony_ids(session)
     if ids:
         session.info.setdefault("oai_ids", set()).update(ids)
 

@@ -26,14 +26,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from archive.extensions import db
 from archive.models.base import utcnow
-from archive.models import Chapter, Narrator, Recording, RouteLeg, SearchOutbox, Segment, Testimony
+from archive.models import Narrator, RouteLeg, SearchOutbox, Testimony
 from archive.sanitize import html_to_text
 from archive.search import IndexBusy, SearchEngine, load_place_groups
 from archive.services.access import testimony_visibility
+from archive.services.changes import touched_testimony_ids
 from archive.services.vocabulary import DATA_DIR, age_group
 
 log = logging.getLogger(__name__)
-_CHILDREN = (Segment, RouteLeg, Chapter, Recording)
 _deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
 
 
@@ -121,20 +121,9 @@ def engine() -> SearchEngine:
 
 
 def _record_outbox(session: Session, flush_context: Any) -> None:
-    ids: set[int] = set()
-    narrator_ids: set[int] = set()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Testimony) and obj.id is not None:
-            ids.add(obj.id)
-        elif isinstance(obj, _CHILDREN) and obj.testimony_id is not None:
-            ids.add(obj.testimony_id)
-        elif isinstance(obj, Narrator) and obj.id is not None and obj not in session.new:
-            narrator_ids.add(obj.id)
-    connection = session.connection()
-    if narrator_ids:
-        ids.update(connection.scalars(select(Testimony.id).where(Testimony.narrator_id.in_(narrator_ids))))
+    ids = touched_testimony_ids(session)
     if ids:
-        connection.execute(insert(SearchOutbox), [{"testimony_id": i} for i in sorted(ids)])
+        session.connection().execute(insert(SearchOutbox), [{"testimony_id": i} for i in sorted(ids)])
         session.info["search_dirty"] = True
 
 

@@ -117,5 +117,5 @@ def test_chicago_dates_and_sentences(app: Flask, factory: Any) -> None:
     t = factory.testimony(title="Why did we leave?", interviewer="", interview_place="", interview_date="2020")
     with app.test_request_context():
         text = citations.cite(t, accessed=date(2026, 2, 3)).chicago
-    assert f"\u201cWhy did we leave?\u201d Oral history interview, 2020." in text
+    assert "\u201cWhy did we leave?\u201d Oral history interview, 2020." in text
     assert text.endswith(f"/testimonies/{t.id}. Accessed February 3, 2026.")
