@@ -12,6 +12,7 @@ from whoosh.reading import TermNotFound
 
 from . import korean
 from .analysis import PLACE_PREFIX, Analyzer, fold, has_hangul, stem
+from .phrase import ExactPhrase
 from .query import AllOf, AnyOf, Fielded, Node, Not, ParsedQuery, Phrase, Prefix, Word
 from .ranking import FieldsTerm
 from .schema import NAME_PREFIX, slug
@@ -234,9 +235,9 @@ class Compiler:
             boost = FIELD_BOOSTS[f]
             if f in POSITION_FIELDS:
                 ranked = wq.And([wq.Term(f, w, boost=boost) for w in dict.fromkeys(words)])
-                phrases.append(wq.Require(ranked, wq.Phrase(POSITION_FIELDS[f], words, slop=1)))
+                phrases.append(wq.Require(ranked, ExactPhrase(POSITION_FIELDS[f], words)))
             else:
-                phrases.append(wq.Phrase(f, words, slop=1, boost=boost))
+                phrases.append(ExactPhrase(f, words, boost=boost))
         query = wq.Or(phrases)
         if whole:
             self._highlight(negated, whole)

@@ -8,8 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from archive.search import SearchEngine, SearchRequest, SearchResults
-from archive.search.query import MAX_QUERY_CHARS, AllOf, AnyOf, Fielded, Not, Phrase, Prefix, Word, parse
+from archive.search.query import (
+    MAX_QUERY_CHARS,
+    AllOf,
+    AnyOf,
+    Fielded,
+    Not,
+    Phrase,
+    Prefix,
+    Word,
+    parse,
+)
+from tests.search.search_corpus import _doc, _seg
 
 Search = Callable[..., SearchResults]
 
@@ -131,6 +143,40 @@ def test_phrase_requires_adjacent_words(search: Search) -> None:
     assert ids(search('"river tumen"')) == []
     assert ids(search('"escaped across"')) == [1]
     assert ids(search('"escaped the river"')) == []
+
+
+def _in_a_row(words: list[str], phrase: list[str]) -> bool:
+    return any(words[i : i + len(phrase)] == phrase for i in range(len(words)))
+
+
+def test_phrases_match_exactly_where_the_words_follow_each_other(
+    make_engine: Callable[..., SearchEngine],
+) -> None:
+    # Random transcripts over six words: every phrase (repeated words included) finds exactly
+    # the testimonies where a plain scan finds its words in a row inside one segment.
+    rng = random.Random(5)
+    vocab = ["kelp", "tarn", "plov", "mosk", "brine", "fjord"]
+    docs = []
+    for doc_id in range(1, 41):
+        segments = [
+            _seg(doc_id * 100 + k, k * 10.0, " ".join(rng.choice(vocab) for _ in range(rng.randint(3, 12))))
+            for k in range(3)
+        ]
+        docs.append(_doc(doc_id, title=f"Testimony {doc_id}", segments=segments))
+    engine = make_engine()
+    engine.apply(docs, [])
+    checked_empty = checked_found = 0
+    for _ in range(80):
+        phrase = [rng.choice(vocab) for _ in range(rng.choice([2, 2, 3, 4]))]
+        expected = {
+            d["id"] for d in docs if any(_in_a_row(s["text"].split(), phrase) for s in d["segments"])
+        }
+        found = engine.search(SearchRequest(q='"' + " ".join(phrase) + '"', per_page=50))
+        assert {hit.id for hit in found.hits} == expected, phrase
+        assert found.total == len(expected)
+        checked_found += bool(expected)
+        checked_empty += not expected
+    assert checked_found > 10 and checked_empty > 10  # both outcomes were exercised
 
 
 def test_phrase_does_not_match_across_segments(search: Search) -> None:
