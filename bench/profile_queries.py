@@ -28,7 +28,7 @@ def main() -> None:
     if not (args.data_dir / "bench.sqlite3").exists():
         raise SystemExit(f"{args.data_dir}: no archive; build one with profile_update.py --data-dir")
     app = make_app(args.data_dir)
-    from search_speed import fts_query, query_set
+    from search_speed import fts_query, params_for, query_set
     from werkzeug.datastructures import MultiDict
 
     from archive.extensions import db
@@ -52,7 +52,7 @@ def main() -> None:
         searching.run(MultiDict({"q": "warmup"}), None)
         searching.run(MultiDict({"q": "조선"}), None)
         for query in queries:
-            params = MultiDict({"q": query["q"], **({"province": query["province"]} if "province" in query else {})})
+            params = params_for(query)
             profiling = profiler is not None and query["kind"] == args.profile
             if profiling:
                 profiler.enable()

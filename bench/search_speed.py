@@ -24,6 +24,7 @@ import urllib.parse
 from pathlib import Path
 
 from _common import ROOT, Fts5, summary, timed
+from werkzeug.datastructures import MultiDict
 
 SHARED = ROOT.parent / "shared" / "data"
 PROVINCES = ["north-hamgyong", "ryanggang", "south-hamgyong", "pyongyang", "south-pyongan", "north-pyongan", "kangwon"]
@@ -118,6 +119,11 @@ def query_set(rng: random.Random, texts: dict[int, list[str]], count: int) -> li
     return queries
 
 
+def params_for(query: dict[str, str]) -> MultiDict:
+    """The search parameters of one query of the mix."""
+    return MultiDict({"q": query["q"], **({"province": query["province"]} if "province" in query else {})})
+
+
 def fts_query(fts: Fts5, query: dict[str, str]) -> list[int]:
     q = query["q"]
     if query["kind"] == "phrase":
@@ -141,7 +147,6 @@ def main() -> None:
     rng = random.Random(args.seed)
 
     from _common import make_app
-    from werkzeug.datastructures import MultiDict
     from werkzeug.serving import make_server
 
     app = make_app()
@@ -189,11 +194,21 @@ def main() -> None:
     print(f"FTS5 replace+query:      {summary(fts_latencies)}")
 
     queries = query_set(rng, texts, args.queries)
+    engine = app.extensions["search"]
+    during = []
+    with app.app_context():
+        # Right after the saves this process's background thread merges their small segments.
+        for query in queries:
+            _, s = timed(searching.run, params_for(query), None)
+            during.append(s)
+    settled, waited = timed(engine.settle)
+    print(f"\nQueries right after the saves (background merge running): service {summary(during)}")
+    print(f"  merges finished {waited:.1f} s later{'' if settled else ' (still running)'}; the figures below are "
+          "on the settled index")
     service, base = [], []
     with app.app_context():
         for query in queries:
-            params = MultiDict({"q": query["q"], **({"province": query["province"]} if "province" in query else {})})
-            _, s = timed(searching.run, params, None)
+            _, s = timed(searching.run, params_for(query), None)
             service.append(s)
             _, b = timed(fts_query, fts, query)
             base.append(b)

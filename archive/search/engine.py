@@ -242,6 +242,14 @@ class SearchEngine:
         except Exception:  # never let a maintenance thread take the process down
             log.warning("background merge of the search index failed", exc_info=True)
 
+    def settle(self, timeout: float = 600.0) -> bool:
+        """Wait for this process's background merge to finish; False if it still runs."""
+        thread = self._merge_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=timeout)
+            return not thread.is_alive()
+        return True
+
     def schema_outdated(self) -> str | None:
         """Return the on-disk schema version if it differs from this code's, else None."""
         found = self._store.schema_version()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from math import log
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from whoosh import matching, scoring
 from whoosh import query as wq
@@ -42,6 +43,31 @@ class Weighting(scoring.BM25F):
         return idf(parent.doc_count_all(), parent.doc_frequency(fieldname, text))
 
 
+# Per index segment reader: {(field, b): (average length, [normalisation factor per document])}.
+_NORMS: WeakKeyDictionary[Any, dict[tuple[str, float], tuple[float, list[float]]]] = WeakKeyDictionary()
+
+
+def _length_factors(reader: Any, fieldname: str, b: float, avgfl: float) -> list[float]:
+    """1 / BM25 length normalisation of every document of one segment, computed once per reader.
+
+    Looking a document's field length up for each posting (Whoosh's way) was the largest part
+    of scoring a query whose words occur in most testimonies. Recomputed when the average
+    length of the whole index changes (after a save); concurrent requests may compute it twice.
+    """
+    per_reader = _NORMS.get(reader)
+    if per_reader is None:
+        per_reader = _NORMS.setdefault(reader, {})
+    cached = per_reader.get((fieldname, b))
+    if cached is not None and cached[0] == avgfl:
+        return cached[1]
+    length = reader.doc_field_length  # None for a document without the field (never scored)
+    factors = [
+        1.0 / ((1.0 - b) + b * (length(doc, fieldname, 1) or 0) / avgfl) for doc in range(reader.doc_count_all())
+    ]
+    per_reader[(fieldname, b)] = (avgfl, factors)
+    return factors
+
+
 class _TfScorer(scoring.WeightLengthScorer):
     """Score a posting as its boosted, length-normalised term frequency."""
 
@@ -51,9 +77,14 @@ class _TfScorer(scoring.WeightLengthScorer):
         self.boost = boost
         self.b = b
         self.setup(searcher, fieldname, text)
+        self.factors = _length_factors(searcher.reader(), fieldname, b, self.avgfl)
 
     def _score(self, weight: float, length: float) -> float:
         return self.boost * weight / ((1.0 - self.b) + self.b * length / self.avgfl)
+
+    def score(self, matcher: Any) -> float:
+        """The boosted frequency times the document's precomputed length factor."""
+        return self.boost * matcher.weight() * self.factors[matcher.id()]
 
     def supports_block_quality(self) -> bool:
         return False
