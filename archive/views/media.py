@@ -104,7 +104,7 @@ def download_name(rec: Recording) -> str:
 
 
 def _headers(rec: Recording, public: bool) -> dict[str, str]:
-    return {
+    headers = {
         "Content-Type": rec.mime_type,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
@@ -112,6 +112,12 @@ def _headers(rec: Recording, public: bool) -> dict[str, str]:
         "ETag": f'"{rec.sha256}"',
         "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE,
     }
+    if public:
+        # IIIF viewers on other sites play public recordings (their manifests allow it too);
+        # with "*" no cookies travel, so nothing beyond what anonymous visitors get is readable.
+        headers["Access-Control-Allow-Origin"] = "*"
+        headers["Access-Control-Expose-Headers"] = "Accept-Ranges, Content-Length, Content-Range, ETag"
+    return headers
 
 
 @bp.get("/recordings/<int:recording_id>")

@@ -194,6 +194,16 @@ def test_researcher_hears_researcher_recordings_without_caching(client: FlaskCli
     response = client.get(url(rec), headers={"Range": "bytes=0-9"})
     assert response.status_code == 206
     assert response.headers["Cache-Control"] == "no-store, private"
+    assert "Access-Control-Allow-Origin" not in response.headers  # never shared with other sites
+
+
+def test_public_recordings_may_be_played_by_viewers_on_other_sites(client: FlaskClient, factory: Any) -> None:
+    _, rec = with_recording(factory)
+    response = client.get(url(rec), headers={"Range": "bytes=0-9", "Origin": "https://viewer.example"})
+    assert response.status_code == 206
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert "Content-Range" in response.headers["Access-Control-Expose-Headers"]
 
 
 def test_unapproved_researcher_is_treated_as_public(client: FlaskClient, factory: Any, auth: Any) -> None:
@@ -210,6 +220,7 @@ def test_staff_hear_drafts_and_restricted_recordings_privately(client: FlaskClie
     assert response.status_code == 200
     assert response.data == AUDIO
     assert response.headers["Cache-Control"] == "no-store, private"
+    assert "Access-Control-Allow-Origin" not in response.headers
 
 
 def test_missing_file_is_a_404(app: Flask, client: FlaskClient, factory: Any) -> None:
