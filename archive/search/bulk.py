@@ -12,12 +12,13 @@ import itertools
 import multiprocessing
 import os
 import queue
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from whoosh.filedb.filestore import FileStorage
-from whoosh.writing import NO_MERGE, SegmentWriter
+from whoosh.writing import SegmentWriter
 
 from .analysis import Analyzer
 from .places import matcher_for
@@ -30,24 +31,56 @@ _POLL = 0.5
 _START_TIMEOUT = 60.0
 
 Progress = Callable[[int], None] | None
+# (public-only, full-only, shared) segments of one writer set.
+Segments = tuple[Any, Any, Any]
 
 
-def _writers(directory: Path, lock: bool) -> tuple[SegmentWriter, SegmentWriter]:
-    """Open writers on both fresh indexes of a build directory."""
-    public = FileStorage(str(directory / "public")).open_index()
-    full = FileStorage(str(directory / "full")).open_index()
-    return (
-        SegmentWriter(public, _lk=lock, limitmb=WRITER_MB, codec=codec()),
-        SegmentWriter(full, _lk=lock, limitmb=WRITER_MB, codec=codec()),
-    )
+class _Writers:
+    """One build's writers: public-only and full-only documents, and documents shared by both.
 
+    A public testimony without restricted text is the same document in both indexes (as in
+    a curator's save): it is written once, into a segment of the public index whose files
+    are hard-linked into the full index, instead of having its postings written twice.
+    """
 
-def _add(public: SegmentWriter, full: SegmentWriter, doc: dict[str, Any], analyzer: Analyzer) -> None:
-    """Analyse one testimony and add it to the indexes its visibility allows."""
-    prepared = prepare(doc, analyzer)
-    full.add_document(**prepared.fields(public=False))
-    if prepared.visibility == "public":
-        public.add_document(**prepared.fields(public=True))
+    def __init__(self, directory: Path) -> None:
+        """Open unlocked writers (the build directory belongs to this rebuild alone)."""
+        public = FileStorage(str(directory / "public")).open_index()
+        full = FileStorage(str(directory / "full")).open_index()
+        self.public, self.full, self.shared = (
+            SegmentWriter(index, _lk=False, limitmb=WRITER_MB, codec=codec()) for index in (public, full, public)
+        )
+
+    def add(self, doc: dict[str, Any], analyzer: Analyzer) -> None:
+        """Analyse one testimony and add it where its visibility allows."""
+        prepared = prepare(doc, analyzer)
+        if prepared.same_in_both():
+            self.shared.add_document(**prepared.fields(public=True))
+            return
+        self.full.add_document(**prepared.fields(public=False))
+        if prepared.visibility == "public":
+            self.public.add_document(**prepared.fields(public=True))
+
+    def finish(self) -> Segments:
+        """Write out the segments of the documents added (None where a writer got none).
+
+        Writers are only finalised: the temp directory they share belongs to the writer that
+        commits the tables of contents. An empty writer's files are removed by that commit.
+        """
+        segments = []
+        for writer in (self.public, self.full, self.shared):
+            if writer._added:
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+                segments.append(None)
+        return segments[0], segments[1], segments[2]
+
+    def cancel(self) -> None:
+        """Drop whatever was written."""
+        for writer in (self.public, self.full, self.shared):
+            if not writer.is_closed:
+                writer.cancel()
 
 
 def _unique(docs: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -64,20 +97,17 @@ def build_serial(
     directory: Path, docs: Iterable[dict[str, Any]], analyzer: Analyzer, progress: Progress
 ) -> int:
     """Index documents in this process."""
-    public, full = _writers(directory, lock=True)
+    writers = _Writers(directory)
     count = 0
     try:
         for doc in docs:
-            _add(public, full, doc, analyzer)
+            writers.add(doc, analyzer)
             count += 1
             if progress is not None:
                 progress(count)
-        public.commit(mergetype=NO_MERGE)
-        full.commit(mergetype=NO_MERGE)
+        _commit(directory, [writers.finish()])
     except BaseException:
-        for writer in (public, full):
-            if not writer.is_closed:
-                writer.cancel()
+        writers.cancel()
         raise
     return count
 
@@ -86,18 +116,29 @@ def _worker(directory: str, groups: list[list[str]] | None, jobs: Any, results: 
     """Index batches from `jobs` into this worker's own segments; report them on `results`."""
     try:
         analyzer = Analyzer(matcher_for(groups))
-        public, full = _writers(Path(directory), lock=False)
+        writers = _Writers(Path(directory))
         results.put(("ready", None, 0))
         count = 0
         while (batch := jobs.get()) is not None:
             for doc in batch:
-                _add(public, full, doc, analyzer)
+                writers.add(doc, analyzer)
                 count += 1
-        # Only finalise: the shared temp directory belongs to the parent's writer.
-        segments = [w._finalize_segment() if w._added else None for w in (public, full)]
-        results.put(("ok", segments, count))
+        results.put(("ok", writers.finish(), count))
     except BaseException as error:  # reported to the parent, which raises
         results.put(("error", repr(error), 0))
+
+
+def _commit(directory: Path, written: list[Segments]) -> None:
+    """List every writer set's segments in both tables of contents, sharing the shared ones."""
+    shared = [segs[2] for segs in written if segs[2] is not None]
+    _commit_segments(directory, "public", [segs[0] for segs in written] + shared)
+    for segment in shared:
+        for name in segment.list_files(FileStorage(str(directory / "public"))):
+            try:
+                os.link(directory / "public" / name, directory / "full" / name)
+            except OSError:
+                shutil.copy2(directory / "public" / name, directory / "full" / name)
+    _commit_segments(directory, "full", [segs[1] for segs in written] + shared)
 
 
 def _commit_segments(directory: Path, name: str, segments: list[Any]) -> None:
@@ -173,8 +214,7 @@ def build_parallel(
         errors = [detail for status, detail, _ in outcomes if status != "ok"]
         if errors:
             raise RuntimeError(f"search indexing worker failed: {errors[0]}")
-        _commit_segments(directory, "public", [segs[0] for _, segs, _ in outcomes])
-        _commit_segments(directory, "full", [segs[1] for _, segs, _ in outcomes])
+        _commit(directory, [segs for _, segs, _ in outcomes])
         return sum(count for _, _, count in outcomes)
     finally:
         _stop(procs)

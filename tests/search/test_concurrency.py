@@ -112,6 +112,36 @@ def test_rebuild_with_worker_processes(make_engine: Callable[..., SearchEngine])
     assert engine.search(SearchRequest(q="concurrency", per_page=100)).total == 80
 
 
+def test_rebuild_with_workers_keeps_each_audience_apart(make_engine: Callable[..., SearchEngine]) -> None:
+    # Public testimonies without restricted text are written once and shared by both indexes;
+    # the others are written separately. Each audience must still see exactly its own.
+    docs = []
+    for n in range(1, 91):
+        doc = worker_doc(n, f"bulk{n}")
+        if n % 3 == 1:
+            doc["visibility"] = "staff"
+            doc["segments"][0]["text"] += " hiddenword"
+        elif n % 3 == 2:
+            doc["segments"].append({"id": n * 10 + 1, "start": 2.0, "end": 3.0, "text": "sealedword passage",
+                                    "restricted": True})
+        docs.append(doc)
+    engine = make_engine()
+    assert engine.rebuild(docs, workers=2) == 90
+    everyone = engine.search(SearchRequest(q="concurrency", per_page=100))
+    assert sorted(ids(everyone)) == [n for n in range(1, 91) if n % 3 != 1]
+    staff = engine.search(SearchRequest(q="concurrency", per_page=100, audience="staff"))
+    assert staff.total == 90
+    assert engine.search(SearchRequest(q="hiddenword", per_page=100)).total == 0
+    assert engine.search(SearchRequest(q="hiddenword", per_page=100, audience="staff")).total == 30
+    assert engine.search(SearchRequest(q="sealedword", per_page=100)).total == 0
+    assert engine.search(SearchRequest(q="sealedword", per_page=100, audience="staff")).total == 30
+    assert ids(engine.search(SearchRequest(q="bulk42"))) == [42]  # public, nothing restricted: shared
+    assert ids(engine.search(SearchRequest(q="bulk44"))) == [44]  # public with a sealed passage
+    assert ids(engine.search(SearchRequest(q="bulk43"))) == []  # staff only
+    assert ids(engine.search(SearchRequest(q="bulk43", audience="staff"))) == [43]
+    assert len(engine.stamps()) == 90 and len(engine.stamps("public")) == 60
+
+
 def test_crashed_rebuild_leaves_the_index_usable(engine: SearchEngine) -> None:
     def broken() -> Iterator[dict[str, Any]]:
         yield corpus()[0]
