@@ -102,6 +102,21 @@ def test_reindex_rebuilds_from_the_database(app: Flask, factory: Any, runner: An
     assert sorted(found("common")) == sorted(ids)
 
 
+def test_rebuild_and_save_paths_build_the_same_documents(app: Flask, factory: Any) -> None:
+    # A rebuild reads segments as plain rows, a save as objects: the documents must not differ.
+    segments = [{"start": 4, "end": 6, "text": "second passage", "restricted": True},
+                {"start": 0, "end": 2, "text": "first passage", "speaker": "Narrator", "language": "ko"}]
+    kept = [factory.testimony(segments=segments), factory.testimony(segments=segments, consent_transcript=False),
+            factory.testimony(segments=[])]
+    rebuilt = {doc["id"]: doc for doc in search_sync.iter_all_documents()}
+    saved, missing = search_sync.load_documents(db.session, [t.id for t in kept])
+    assert missing == [] and len(saved) == 3
+    for doc in saved:
+        assert rebuilt[doc["id"]] == doc
+    assert [s["text"] for s in rebuilt[kept[0].id]["segments"]] == ["first passage", "second passage"]
+    assert [s["restricted"] for s in rebuilt[kept[1].id]["segments"]] == [True, True]
+
+
 def _write_many(database_url: str, data_dir: str, worker: int, count: int) -> None:
     """A separate process (like a gunicorn worker or a CLI import) saving testimonies."""
     from archive import create_app
