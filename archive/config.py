@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,13 +61,27 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "OAI_ADMIN_EMAIL": os.environ.get("ARCHIVE_OAI_ADMIN_EMAIL", "archive@example.org"),
         "OAI_REPOSITORY_ID": os.environ.get("ARCHIVE_OAI_REPOSITORY_ID", ""),
         "OAI_PAGE_SIZE": int(os.environ.get("ARCHIVE_OAI_PAGE_SIZE", "50")),
+        # The licence or rights statement of public testimonies, for IIIF `rights` and dc:rights.
+        "RIGHTS_URI": os.environ.get("ARCHIVE_RIGHTS_URI", ""),
     }
     config.update(overrides)
+    check_rights_uri(config["RIGHTS_URI"])
     if "SQLALCHEMY_DATABASE_URI" in overrides:
         config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(overrides["SQLALCHEMY_DATABASE_URI"])
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _persistent_secret(data_dir)
     return config
+
+
+# IIIF Presentation 3 allows only Creative Commons licences and RightsStatements.org statements.
+_RIGHTS_URI = re.compile(r"^https?://(creativecommons\.org/(licenses|publicdomain)|rightsstatements\.org/vocab)/\S+$")
+
+
+def check_rights_uri(value: str) -> None:
+    """Refuse a rights URI that IIIF viewers and harvesters would not recognise."""
+    if value and not _RIGHTS_URI.match(value):
+        raise ValueError(f"ARCHIVE_RIGHTS_URI must be a Creative Commons licence or a RightsStatements.org "
+                         f"statement URI (for example http://rightsstatements.org/vocab/InC-EDU/1.0/), not {value!r}")
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -77,6 +77,7 @@ class Manifest:
     summary: str = ""
     metadata: list[tuple[str, list[str], str]] = field(default_factory=list)  # (English label, values, language)
     required_statement: tuple[str, str] | None = None  # (English label, English value)
+    rights: str = ""  # a Creative Commons or RightsStatements.org URI
     homepage: Link | None = None
     see_also: list[Link] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
@@ -184,6 +185,8 @@ def build_manifest(manifest: Manifest) -> dict[str, Any]:
     if manifest.required_statement:
         label, value = manifest.required_statement
         out["requiredStatement"] = {"label": language_map(label, "en"), "value": language_map(value, "en")}
+    if manifest.rights:
+        out["rights"] = manifest.rights
     if manifest.homepage:
         out["homepage"] = [{**_link(manifest.homepage),
                             **({"language": [manifest.homepage.language]} if manifest.homepage.language else {})}]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from archive import iiif
@@ -150,7 +150,7 @@ def manifest(user: Any, t: Testimony) -> dict[str, Any]:
     data = iiif.Manifest(
         id=url_for("exchange.manifest", testimony_id=t.id, _external=True), title=t.title, language=language,
         recordings=recordings, summary=html_to_text(t.summary), metadata=metadata,
-        required_statement=("Attribution", notice),
+        required_statement=("Attribution", notice), rights=current_app.config.get("RIGHTS_URI", ""),
         homepage=iiif.Link(url_for("public.testimony", testimony_id=t.id, _external=True), "Text", "text/html",
                            "Listening page", language),
         see_also=see_also, passages=passages, chapters=chapters, captions=captions,

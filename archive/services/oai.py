@@ -99,7 +99,8 @@ def describe(testimony: Testimony) -> dict[str, list[str]]:
         "format": formats,
         "language": list(t.languages),
         "coverage": list(dict.fromkeys(coverage)),
-        "rights": [FICTIONAL_NOTICE if t.fictional else current_app.config.get("OAI_RIGHTS") or DEFAULT_RIGHTS],
+        "rights": [FICTIONAL_NOTICE if t.fictional else current_app.config.get("OAI_RIGHTS") or DEFAULT_RIGHTS,
+                   *([current_app.config["RIGHTS_URI"]] if current_app.config.get("RIGHTS_URI") else [])],
     }
 
 

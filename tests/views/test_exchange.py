@@ -73,6 +73,27 @@ def test_every_public_demo_recording_has_a_valid_manifest(client: FlaskClient,
         assert data["metadata"][0]["value"] == {"none": [access.display_name(t.narrator, t)]}
 
 
+def test_configured_rights_statement_reaches_manifests_and_oai(app: Flask, client: FlaskClient,
+                                                               demo: dict[str, models.Testimony]) -> None:
+    t = next(t for t in demo.values() if access.can_hear(None, t) and t.recording is not None)
+    assert "rights" not in client.get(manifest_url(t)).get_json(force=True)  # none claimed unless configured
+    app.config["RIGHTS_URI"] = "http://rightsstatements.org/vocab/InC-EDU/1.0/"
+    data = client.get(manifest_url(t)).get_json(force=True)
+    assert data["rights"] == "http://rightsstatements.org/vocab/InC-EDU/1.0/"
+    assert schema_errors(data) == []
+    record = client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:localhost:testimony/{t.id}")
+    assert "<dc:rights>http://rightsstatements.org/vocab/InC-EDU/1.0/</dc:rights>" in record.get_data(as_text=True)
+
+
+def test_rights_setting_must_be_a_licence_iiif_accepts(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from archive.config import build_config
+    monkeypatch.setenv("ARCHIVE_RIGHTS_URI", "https://example.org/our-terms")
+    with pytest.raises(ValueError, match="ARCHIVE_RIGHTS_URI must be a Creative Commons"):
+        build_config({"ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})
+    monkeypatch.setenv("ARCHIVE_RIGHTS_URI", "https://creativecommons.org/licenses/by-nc/4.0/")
+    assert build_config({"ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})["RIGHTS_URI"].endswith("by-nc/4.0/")
+
+
 def test_korean_demo_manifest_has_language_maps_transcript_and_captions(client: FlaskClient,
                                                                           demo: dict[str, models.Testimony]) -> None:
     t = demo["demo-006"]  # Korean and English passages
