@@ -96,6 +96,10 @@ class _PhraseMatcher(SpanWrappingMatcher):
         """A copy at the same document."""
         return _PhraseMatcher([m.copy() for m in self.leaves], self.decode, self.length)
 
+    def supports_block_quality(self) -> bool:
+        """No skipping by score: a skipped-to document would bypass the position check."""
+        return False
+
     def replace(self, minquality: float = 0) -> Any:
         """Stay as is while active (the leaves are shared with the intersection)."""
         return self if self.is_active() else NullMatcher()
