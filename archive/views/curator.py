@@ -27,7 +27,7 @@ from archive.i18n import label, other_locale
 from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
 from archive.services import access, recordings, testimonies
-from archive.services.audit import record_refusal
+from archive.views.guards import require_curator
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.narrators import create_narrator, update_narrator
 from archive.services.vocabulary import all_topics, categories, places_of_kind
@@ -52,9 +52,7 @@ SECTIONS = {
 @bp.before_request
 @login_required
 def _staff_only() -> None:
-    if not access.can_edit(current_user):
-        record_refusal("curate", reason="not a curator")
-        abort(404)
+    require_curator()
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -9,7 +9,7 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from archive.extensions import db
@@ -19,8 +19,8 @@ from archive.iiif import MEDIA_TYPE
 from archive.models import Testimony
 from archive.ohms import OhmsError
 from archive.services import access, catalog, exchange
-from archive.services.audit import record_refusal
 from archive.services.errors import ConflictError, ValidationError
+from archive.views.guards import curators_only
 
 bp = Blueprint("exchange", __name__)
 
@@ -61,14 +61,11 @@ def ohms_xml(testimony_id: int) -> Response:
 
 
 @bp.post("/curate/testimonies/<int:testimony_id>/ohms")
-@login_required
+@curators_only
 def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
     """Replace the chapters (and optionally the transcript) from an OHMS XML file."""
     from archive.views.curator import _edit_page  # the editor page is rendered by the curator views
 
-    if not access.can_edit(current_user):
-        record_refusal("curate", reason="not a curator")
-        abort(404)
     t = db.get_or_404(Testimony, testimony_id)
     form = OhmsImportForm(prefix="ohms")
     if not form.validate():

@@ -1,23 +1,20 @@
 """Context themes: the public theme pages and their curator editor (curators and admins only)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from archive.extensions import db
 from archive.forms import themes as forms
 from archive.models.themes import Theme
 from archive.services import access, themes
-from archive.services.audit import record_refusal
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.vocabulary import all_topics
 from archive.statistics_data import dataset_keys, load_table
+from archive.views.guards import curators_only
 
 bp = Blueprint("themes", __name__)
 
@@ -51,18 +48,6 @@ def detail(slug: str) -> str:
 
 # ---------------------------------------------------------------- curator editor
 
-def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Log in first; anyone but a curator or admin gets the 404 page, and the refusal is audited."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not access.can_edit(current_user):
-            record_refusal("curate", reason="not a curator")
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapped
-
-
 def _with_choices(form: forms.ThemeForm) -> forms.ThemeForm:
     form.topics.choices = [(t.slug, f"{t.label_en} · {t.label_ko}") for t in all_topics()]
     form.statistics.choices = [(key, load_table(key).title) for key in dataset_keys()]
@@ -71,13 +56,13 @@ def _with_choices(form: forms.ThemeForm) -> forms.ThemeForm:
 
 
 @bp.get("/curate/themes/")
-@staff_only
+@curators_only
 def curate_index() -> str:
     return render_template("themes/curate_index.html", themes=themes.list_themes())
 
 
 @bp.route("/curate/themes/new", methods=["GET", "POST"])
-@staff_only
+@curators_only
 def new() -> Page:
     form = _with_choices(forms.NewThemeForm())
     if form.validate_on_submit():
@@ -94,7 +79,7 @@ def new() -> Page:
 
 
 @bp.route("/curate/themes/<slug>", methods=["GET", "POST"])
-@staff_only
+@curators_only
 def edit(slug: str) -> Page:
     theme = themes.theme_or_404(slug)
     form = _with_choices(forms.ThemeForm())

@@ -87,9 +87,10 @@ def read_form(html: str, action: str) -> dict[str, str | list[str]]:
     return data
 
 
-def load_form(client: FlaskClient, page: str, action: str) -> dict[str, str | list[str]]:
+def load_form(client: FlaskClient, page: str, action: str,
+              headers: dict[str, str] | None = None) -> dict[str, str | list[str]]:
     """Open a page and read one of its forms."""
-    response = client.get(page)
+    response = client.get(page, headers=headers)
     assert response.status_code == 200, response.status_code
     return read_form(response.get_data(as_text=True), action)
 
@@ -122,20 +123,6 @@ def reload(t: models.Testimony) -> models.Testimony:
 @pytest.fixture()
 def wav_bytes() -> bytes:
     return make_wav()
-
-
-@pytest.fixture()
-def curator(auth: Any) -> Any:
-    return auth.login("curator")
-
-
-@pytest.fixture()
-def draft(factory: Any) -> models.Testimony:
-    """A restricted draft with a short transcript."""
-    return factory.testimony(title="Crossing at night", access="restricted", status="draft", segments=[
-        {"start": 0, "end": 4, "speaker": "Interviewer", "text": "Where were you born?"},
-        {"start": 4, "end": 9, "speaker": "Narrator", "text": "In Hoeryong, by the river."},
-    ])
 
 
 # ---------------------------------------------------------------- who may curate

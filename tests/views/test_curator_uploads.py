@@ -20,11 +20,6 @@ from tests.views.test_curator import edit_url, html_of, load_form, make_wav, rel
 
 
 @pytest.fixture()
-def curator(auth: Any) -> Any:
-    return auth.login("curator")
-
-
-@pytest.fixture()
 def draft(factory: Any) -> models.Testimony:
     return factory.testimony(title="Crossing at night", access="restricted", status="draft")
 

@@ -19,40 +19,9 @@ from archive.services.errors import ValidationError
 from archive.services.narrators import create_narrator
 from archive.transcripts import TranscriptError, parse_transcript
 from tests.conftest import PASSWORD, csrf_token
+from tests.views.test_curator import html_of, load_form
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
-
-
-def html_of(response: Any) -> str:
-    return response.get_data(as_text=True)
-
-
-def load_form(client: FlaskClient, page: str, action: str, headers: dict[str, str]) -> dict[str, Any]:
-    """The hidden and text fields of the form on `page` posting to `page + action`, as a browser sends them."""
-    html = html_of(client.get(page, headers=headers))
-    start = re.search(rf'<form\b[^>]*action="{re.escape(page + action)}[#"]', html)
-    assert start, f"no form posting to {page + action}"
-    form = html[start.start():html.index("</form>", start.start())]
-    data: dict[str, Any] = {}
-    for tag in re.findall(r"<input\b[^>]*>", form):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        kind = re.search(r'type="([^"]+)"', tag)
-        if name and (kind is None or kind.group(1) not in ("checkbox", "file", "submit")):
-            data[name.group(1)] = value.group(1) if value else ""
-    return data
-
-
-@pytest.fixture()
-def curator(auth: Any) -> Any:
-    return auth.login("curator")
-
-
-@pytest.fixture()
-def draft(factory: Any) -> models.Testimony:
-    return factory.testimony(title="Crossing at night", access="restricted", status="draft", segments=[
-        {"start": 0, "end": 4, "speaker": "Interviewer", "text": "Where were you born?"},
-        {"start": 4, "end": 9, "speaker": "Narrator", "text": "In Hoeryong, by the river."},
-    ])
 
 
 def test_curator_dashboard_is_korean_for_a_korean_browser_and_english_by_default(
@@ -91,12 +60,12 @@ def test_login_page_labels_and_refusal_are_korean(client: FlaskClient) -> None:
 def test_curator_form_errors_are_korean(client: FlaskClient, curator: Any, draft: models.Testimony) -> None:
     # A rule of the form itself (the confirmation box of a consent withdrawal).
     page = f"/curate/testimonies/{draft.id}/withdraw"
-    response = client.post(page, headers=KO, data=load_form(client, page, "", KO))
+    response = client.post(page, headers=KO, data=load_form(client, page, page, KO))
     assert response.status_code == 400
     assert "철회를 확인하려면 확인란을 선택하십시오" in html_of(response)
 
     # A rule of the service (a year that is not a year), shown on the field with its Korean label.
-    data = load_form(client, "/curate/narrators/new", "", KO)
+    data = load_form(client, "/curate/narrators/new", "/curate/narrators/new", KO)
     data.update({"pseudonym": "Ms. Pine", "gender": "female", "birth_year": "nineteen"})
     response = client.post("/curate/narrators/new", headers=KO, data=data)
     assert response.status_code == 400
@@ -107,7 +76,7 @@ def test_transcript_import_problems_keep_their_line_numbers_in_korean(
         client: FlaskClient, curator: Any, draft: models.Testimony) -> None:
     bad = "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nFine.\n\n00:00:09.000 --> banana\nBroken cue.\n"
     url = f"/curate/testimonies/{draft.id}"
-    data = load_form(client, url, "/transcript", KO)
+    data = load_form(client, url, url + "/transcript", KO)
     data.update({"tr-file": (io.BytesIO(bad.encode()), "bad.vtt"), "tr-confirm": "y"})
     response = client.post(f"{url}/transcript", headers=KO, data=data, content_type="multipart/form-data")
     assert response.status_code == 400

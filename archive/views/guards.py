@@ -1,0 +1,29 @@
+"""The one guard of the curators' pages: log in first; anyone else gets the 404 page, audited."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from archive.services import access
+from archive.services.audit import record_refusal
+
+
+def require_curator() -> None:
+    """Answer a non-curator like a missing page and record the refusal."""
+    if not access.can_edit(current_user):
+        record_refusal("curate", reason="not a curator")
+        abort(404)
+
+
+def curators_only(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a view of another blueprint that belongs to the curators' area."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        require_curator()
+        return view(*args, **kwargs)
+    return wrapped
