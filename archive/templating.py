@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from archive.i18n import language_name
 from archive.sanitize import clean_html, clean_snippet, excerpt
-from archive.services import access
+from archive.policy import access
 from archive.services.listening import clock
 
 

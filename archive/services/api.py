@@ -1,6 +1,6 @@
 """The read-only JSON API (/api/v1/...) and the CSV export of search results.
 
-Everything is read through the access policy (`archive.services.access`): a testimony or narrator
+Everything is read through the access policy (`archive.policy.access`): a testimony or narrator
 the caller may not see answers exactly like a missing one, restricted passages are withheld,
 recordings are listed only when the caller may hear them and narrators appear only under their
 public name. Real names, consent notes and curator notes are never serialised. Nothing here commits.
@@ -36,7 +36,8 @@ from archive.models import (
 )
 from archive.sanitize import clean_html, html_to_text
 from archive.search import SearchRequest
-from archive.services import access, searching
+from archive.policy import access
+from archive.services import searching
 from archive.services.statistics import current_table
 from archive.services.vocabulary import age_group
 from archive.statistics_data import Table, dataset_keys

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from archive.extensions import db
 from archive.models import Narrator, RouteLeg, Segment, Testimony
-from archive.services import access
+from archive.policy import access
 
 
 def _with_details() -> Any:

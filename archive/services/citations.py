@@ -15,7 +15,7 @@ from flask import url_for
 from archive.models import Testimony
 from archive.models.base import utcnow
 from archive.sanitize import html_to_text
-from archive.services import access
+from archive.policy import access
 from archive.services.oai import FICTIONAL_NOTICE, repository_name
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

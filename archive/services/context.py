@@ -28,7 +28,7 @@ from archive.extensions import db
 from archive.i18n import number
 from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
 from archive.search import SearchRequest
-from archive.services import access
+from archive.policy import access
 from archive.services.statistics import FEWER, SMALL_COUNT, search_url, shown
 from archive.services.vocabulary import DATA_DIR
 

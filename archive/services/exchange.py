@@ -1,6 +1,6 @@
 """Exchange formats: IIIF Presentation 3 manifests, WebVTT captions and OHMS XML, in and out.
 
-Every export asks the access policy (`archive.services.access`) what the reader may have:
+Every export asks the access policy (`archive.policy.access`) what the reader may have:
 recordings only when `can_hear`, transcript text and chapters only when `can_read_transcript`,
 passages only when `can_see_segment` (restricted ones reach staff alone, marked ``[restricted]``).
 Speaker labels are exported as stored, except that a label containing the narrator's real name is
@@ -24,7 +24,7 @@ from archive.i18n import language_name
 from archive.models import Segment, Testimony
 from archive.ohms import IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
 from archive.sanitize import html_to_text
-from archive.services import access
+from archive.policy import access
 from archive.services.errors import ValidationError
 from archive.services.testimonies import (
     chapter_values, check_version, commit_change, replace_chapters, replace_segments, segment_values,

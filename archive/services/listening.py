@@ -23,7 +23,7 @@ from archive.i18n import current_locale, label, number
 from archive.models import Narrator, Place, Recording, RouteLeg, Segment, Testimony, Topic
 from archive.models.testimonies import testimony_topics
 from archive.sanitize import excerpt
-from archive.services import access
+from archive.policy import access
 from archive.services.statistics import current_table
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from archive.models import Narrator, RouteLeg, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.oai import OaiRecord
 from archive.sanitize import html_to_text
-from archive.services import access
+from archive.policy import access
 from archive.services.changes import touched_testimony_ids
 
 log = logging.getLogger(__name__)

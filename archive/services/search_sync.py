@@ -29,7 +29,7 @@ from archive.models.base import utcnow
 from archive.models import Narrator, RouteLeg, SearchOutbox, Segment, Testimony
 from archive.sanitize import html_to_text
 from archive.search import IndexBusy, SearchEngine, load_place_groups
-from archive.services.access import testimony_visibility
+from archive.policy.access import testimony_visibility
 from archive.services.changes import touched_testimony_ids
 from archive.services.vocabulary import DATA_DIR, age_group
 

@@ -19,7 +19,7 @@ from archive.extensions import db
 from archive.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
 from archive.search import FACETS, SearchRequest, SearchResults
-from archive.services import access
+from archive.policy import access
 
 SMALL_COUNT = 5
 MAX_QUERY_CHARS = 10_000

@@ -27,7 +27,8 @@ from archive.extensions import db
 from archive.i18n import current_locale, label
 from archive.models import Category, Narrator, Place, Testimony
 from archive.models.statistics import StatisticsTable
-from archive.services import access, audit
+from archive.policy import access
+from archive.services import audit
 from archive.services.errors import ConflictError, DomainError
 from archive.services.searching import SMALL_COUNT
 from archive.services.vocabulary import age_group, slugify

@@ -27,7 +27,8 @@ from archive.models import AuditEntry, Narrator, Place, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.themes import Theme
 from archive.sanitize import clean_html
-from archive.services import access, audit
+from archive.policy import access
+from archive.services import audit
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.searching import SMALL_COUNT
 from archive.services.statistics import current_table

@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 
 from archive.forms.auth import ActionForm, RoleForm
 from archive.models import ROLES, User
-from archive.services import access, accounts
+from archive.policy import access
+from archive.services import accounts
 from archive.services.audit import record_refusal
 from archive.services.errors import ValidationError
 

@@ -26,7 +26,8 @@ from archive.forms import curator as forms
 from archive.i18n import label, other_locale
 from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
-from archive.services import access, recordings, testimonies
+from archive.policy import access
+from archive.services import recordings, testimonies
 from archive.views.guards import require_curator
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.narrators import create_narrator, update_narrator

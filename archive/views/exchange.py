@@ -18,7 +18,8 @@ from archive.i18n import language_name
 from archive.iiif import MEDIA_TYPE
 from archive.models import Testimony
 from archive.ohms import OhmsError
-from archive.services import access, catalog, exchange
+from archive.policy import access
+from archive.services import catalog, exchange
 from archive.services.errors import ConflictError, ValidationError
 from archive.views.guards import curators_only
 

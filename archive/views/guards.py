@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from archive.services import access
+from archive.policy import access
 from archive.services.audit import record_refusal
 
 

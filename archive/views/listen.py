@@ -5,7 +5,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from archive.models import Segment, Testimony
-from archive.services import access, catalog, exchange, listening
+from archive.policy import access
+from archive.services import catalog, exchange, listening
 from archive.transcripts import to_plain_text
 
 bp = Blueprint("listen", __name__)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from archive.services import access, catalog, listening, themes
+from archive.policy import access
+from archive.services import catalog, listening, themes
 from archive.statistics_data import ARRIVALS
 
 bp = Blueprint("public", __name__)

@@ -12,7 +12,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from archive.forms.statistics import ArrivalsConfirmForm, ArrivalsUploadForm, ArrivalsYearForm
-from archive.services import access, context, statistics
+from archive.policy import access
+from archive.services import context, statistics
 from archive.services.audit import record_refusal
 from archive.services.errors import DomainError
 from archive.statistics_data import ARRIVALS, DatasetError, dataset_keys

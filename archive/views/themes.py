@@ -10,7 +10,8 @@ from werkzeug.wrappers import Response
 from archive.extensions import db
 from archive.forms import themes as forms
 from archive.models.themes import Theme
-from archive.services import access, themes
+from archive.policy import access
+from archive.services import themes
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.vocabulary import all_topics
 from archive.statistics_data import dataset_keys, load_table

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from archive.extensions import db
 from archive.models import AuditEntry
 from archive import models
-from archive.services import access, recordings, search_sync, testimonies
+from archive.policy import access
+from archive.services import recordings, search_sync, testimonies
 from archive.services import narrators as narrator_service
 
 from .probes import same_answer

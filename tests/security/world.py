@@ -23,7 +23,7 @@ from archive.extensions import db
 from archive.services import recordings, search_sync, testimonies, users
 from archive.services import narrators as narrator_service
 from archive.services import themes as theme_service
-from archive.services.access import today
+from archive.policy.access import today
 
 PASSWORD = "leak-probe password 1"
 ROLES = ("anonymous", "unapproved", "researcher")

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from archive.extensions import db
 from archive.models import AuditEntry, Topic
 from archive.models.themes import Theme
-from archive.services import access, themes
+from archive.policy import access
+from archive.services import themes
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.statistics import current_table
 from archive.statistics_data import ARRIVALS, arrivals_total

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from archive.extensions import db
 from archive import models
-from archive.services import access
+from archive.policy import access
 from archive.services.testimonies import set_chapters
 from archive.transcripts import parse_webvtt
 from tests.conftest import csrf_token

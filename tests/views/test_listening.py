@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 from archive.config import PROJECT_ROOT
 from archive.extensions import db
-from archive.services import access, listening
+from archive.policy import access
+from archive.services import listening
 from archive.services.recordings import upload_recording
 from archive.services.testimonies import set_chapters
 

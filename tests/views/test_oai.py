@@ -19,7 +19,8 @@ from werkzeug.serving import make_server
 
 from archive.extensions import db
 from archive import models
-from archive.services import access, imports, oai
+from archive.policy import access
+from archive.services import imports, oai
 from archive.services import testimonies as testimony_service
 from tests.oaixml import NS, error_code, identifiers, normalized, validate
 

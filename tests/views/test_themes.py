@@ -16,7 +16,8 @@ from archive.extensions import db
 from archive.models import AuditEntry
 from archive.models.themes import Theme
 from archive.sanitize import ALLOWED_TAGS
-from archive.services import access, themes
+from archive.policy import access
+from archive.services import themes
 from archive.services.statistics import current_table
 from archive.statistics_data import ARRIVALS, arrivals_total
 from tests.conftest import csrf_token
