@@ -14,6 +14,7 @@ from archive.models.testimonies import (
     Chapter,
     RouteLeg,
     Segment,
+    SensitiveTerm,
     Testimony,
     testimony_topics,
 )
@@ -22,6 +23,6 @@ from archive.models.vocabulary import CATEGORY_SCHEMES, PLACE_KINDS, Category, P
 
 __all__ = [
     "ACCESS_LEVELS", "CATEGORY_SCHEMES", "GENDERS", "LANGUAGES", "PLACE_KINDS", "ROLES", "ROUTE_EVENTS", "STATUSES",
-    "AuditEntry", "Category", "Chapter", "Narrator", "Place", "Recording", "RouteLeg", "SearchOutbox", "Segment",
+    "AuditEntry", "Category", "Chapter", "Narrator", "Place", "Recording", "RouteLeg", "SearchOutbox", "Segment", "SensitiveTerm",
     "Testimony", "Topic", "User", "testimony_topics",
 ]

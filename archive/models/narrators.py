@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from archive.extensions import db
@@ -43,6 +43,11 @@ class Narrator(db.Model):
     left_north_year: Mapped[int | None] = mapped_column(Integer)
     arrived_south_year: Mapped[int | None] = mapped_column(Integer)
     curator_notes: Mapped[str] = mapped_column(Text, default="")
+    # Disclosure control: public and researcher profiles are generalised (birth decade, home province,
+    # five-year bands) unless the narrator consented to a detailed profile; even then only the fields a
+    # curator chose (EXACT_FIELDS, comma-separated) are shown exactly. See archive/policy/disclosure.py.
+    consent_detailed_profile: Mapped[bool] = mapped_column(Boolean, default=False)
+    exact_fields_csv: Mapped[str] = mapped_column("exact_fields", String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -52,6 +57,15 @@ class Narrator(db.Model):
     education: Mapped[Category | None] = relationship(foreign_keys=[education_id])
     residence_region: Mapped[Category | None] = relationship(foreign_keys=[residence_region_id])
     testimonies: Mapped[list["Testimony"]] = relationship(back_populates="narrator")  # noqa: F821
+
+    @property
+    def exact_fields(self) -> list[str]:
+        """Profile fields the curator chose to publish exactly (effective only with consent)."""
+        return [f for f in (self.exact_fields_csv or "").split(",") if f]
+
+    @exact_fields.setter
+    def exact_fields(self, names: list[str]) -> None:
+        self.exact_fields_csv = ",".join(dict.fromkeys(n.strip() for n in names if n.strip()))
 
     @property
     def age_at_arrival(self) -> int | None:

@@ -66,6 +66,9 @@ class Testimony(db.Model):
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column()
     consent_notes: Mapped[str] = mapped_column(Text, default="")
     fictional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Written by the curator who published although fewer people than the disclosure threshold share
+    # the profile shown (archive/policy/disclosure.py); audited with the publication.
+    disclosure_justification: Mapped[str] = mapped_column(Text, default="")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Hash of the last imported JSONL record: re-importing an unchanged line touches nothing.
@@ -87,6 +90,9 @@ class Testimony(db.Model):
     )
     recordings: Mapped[list["Recording"]] = relationship(  # noqa: F821
         back_populates="testimony", cascade="all, delete-orphan", order_by="Recording.id"
+    )
+    sensitive_terms: Mapped[list["SensitiveTerm"]] = relationship(
+        back_populates="testimony", cascade="all, delete-orphan", order_by="SensitiveTerm.id"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -168,3 +174,18 @@ class Segment(db.Model):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     testimony: Mapped[Testimony] = relationship(back_populates="segments")
+
+
+class SensitiveTerm(db.Model):
+    """A name or detail that must never be public in this testimony (a relative's name, a unit number)."""
+
+    __tablename__ = "sensitive_terms"
+    __table_args__ = (UniqueConstraint("testimony_id", "term", name="uq_sensitive_terms_testimony_term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    testimony_id: Mapped[int] = mapped_column(ForeignKey("testimonies.id", ondelete="CASCADE"), index=True)
+    term: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    testimony: Mapped[Testimony] = relationship(back_populates="sensitive_terms")
