@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive.i18n import language_name
-from archive.sanitize import clean_html, clean_snippet, excerpt
 from archive.policy import access
-from archive.services.listening import clock
-
+from archive.policy.disclosure import Band
+from archive.sanitize import clean_html, clean_snippet, excerpt
+from archive.services.listening import clock, decade_label
 
 
 def duration(value: float | None) -> str:
@@ -21,6 +21,15 @@ def duration(value: float | None) -> str:
         "%(seconds)s s", seconds=secs)
 
 
+def band(value: Band | None) -> str:
+    """A year or band of years as a profile shows it: "2007", "2005–2009", "1970s" ("1970년대")."""
+    if value is None:
+        return ""
+    if not value.exact and value.high - value.low == 9 and value.low % 10 == 0:
+        return decade_label(value.low)
+    return value.label
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals used by every template."""
     app.jinja_env.filters["clean_html"] = clean_html
@@ -29,7 +38,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["timestamp"] = clock
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["language_name"] = language_name
-    app.jinja_env.globals["display_name"] = access.display_name
+    app.jinja_env.filters["band"] = band
 
     @app.context_processor
     def inject_user_flags() -> dict[str, object]:

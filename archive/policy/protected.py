@@ -20,6 +20,9 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy import false, select
+
+from archive.extensions import db
 from archive.models import Category, Narrator, Place, Recording, Segment, Testimony, Topic
 from archive.policy import access, disclosure
 from archive.policy.disclosure import Band
@@ -318,6 +321,29 @@ def audience_view(audience: str, t: Testimony) -> TestimonyView | None:
 def testimony_views(user: Any, testimonies: list[Testimony]) -> list[TestimonyView]:
     """Views of the testimonies this user may see, in the same order."""
     return [v for v in (testimony_view(user, t) for t in testimonies) if v is not None]
+
+
+def opening_quotes(views: list[TestimonyView], within: int = 12) -> dict[int, SegmentView]:
+    """The first passage of each testimony that is not the interviewer's, for cards and teasers.
+
+    Only passages anyone may read become quotations, whoever is looking: cards get copied around.
+    Reads the first `within` passages in one query instead of each whole transcript.
+    """
+    readable = {v.id: v for v in views if v.can_read_transcript}
+    if not readable:
+        return {}
+    quotes: dict[int, SegmentView] = {}
+    rows = db.session.scalars(
+        select(Segment).where(Segment.testimony_id.in_(list(readable)), Segment.restricted == false(),
+                              Segment.position <= within)
+        .order_by(Segment.testimony_id, Segment.position))
+    for row in rows:
+        if row.testimony_id in quotes:
+            continue
+        passage = readable[row.testimony_id].segment_from_row(row)
+        if not passage.is_interviewer:
+            quotes[row.testimony_id] = passage
+    return quotes
 
 
 def narrator_view(user: Any, n: Narrator | None) -> tuple[ProfileView, list[TestimonyView]] | None:

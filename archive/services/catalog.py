@@ -1,4 +1,8 @@
-"""Read-side queries for public pages: listings and single records, always through the access policy."""
+"""Read-side queries for public pages: listings and single records, always through the access policy.
+
+What a page renders of a testimony or narrator is its protected view (`archive.policy.protected`):
+the functions returning rows here are for services that go on to build a view or check access.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from archive.extensions import db
-from archive.models import Narrator, RouteLeg, Segment, Testimony
-from archive.policy import access
+from archive.models import Narrator, RouteLeg, Testimony
+from archive.policy import access, protected
+from archive.policy.protected import ProfileView, TestimonyView
 
 
 def _with_details() -> Any:
@@ -26,37 +31,37 @@ def visible_testimony_or_404(user: Any, testimony_id: int) -> Testimony:
     return testimony  # type: ignore[return-value]
 
 
+def testimony_view_or_404(user: Any, testimony_id: int) -> TestimonyView:
+    """The protected view of a testimony the user may see; anything else answers like a missing record."""
+    view = protected.testimony_view(user, db.session.get(Testimony, testimony_id))
+    if view is None:
+        abort(404)
+    return view
+
+
 def list_testimonies(user: Any, page: int = 1, per_page: int = 20) -> Any:
-    """Visible testimonies, newest interview first."""
+    """Visible testimonies, newest interview first; the page's items are protected views."""
     query = (select(Testimony).where(access.visible_filter(user)).options(*_with_details())
              .order_by(Testimony.interview_date.desc(), Testimony.id.desc()))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination.items = protected.testimony_views(user, list(pagination.items))
+    return pagination
 
 
-def featured_and_recent(user: Any, limit: int = 6) -> tuple[list[Testimony], list[Testimony]]:
-    """Featured testimonies and the most recently published ones."""
+def featured_and_recent(user: Any, limit: int = 6) -> tuple[list[TestimonyView], list[TestimonyView]]:
+    """Featured testimonies and the most recently published ones, as protected views."""
     base = select(Testimony).where(access.visible_filter(user)).options(*_with_details())
     featured = list(db.session.scalars(base.where(Testimony.featured.is_(True)).order_by(Testimony.id).limit(limit)))
     recent = list(db.session.scalars(base.order_by(Testimony.published_at.desc(), Testimony.id.desc()).limit(limit)))
-    return featured, recent
+    return protected.testimony_views(user, featured), protected.testimony_views(user, recent)
 
 
-def visible_segments(user: Any, testimony: Testimony) -> list[Segment]:
-    """Every segment in order; the template replaces those the user may not read."""
-    if not access.can_read_transcript(user, testimony):
-        return []
-    return list(testimony.segments)
-
-
-def narrator_or_404(user: Any, narrator_id: int) -> tuple[Narrator, list[Testimony]]:
-    """A narrator is visible only through at least one visible testimony."""
-    narrator = db.session.get(Narrator, narrator_id)
-    if narrator is None:
+def narrator_or_404(user: Any, narrator_id: int) -> tuple[ProfileView, list[TestimonyView]]:
+    """A narrator is visible only through at least one visible testimony; both as protected views."""
+    found = protected.narrator_view(user, db.session.get(Narrator, narrator_id))
+    if found is None:
         abort(404)
-    testimonies = [t for t in narrator.testimonies if access.can_view(user, t)]
-    if not testimonies:
-        abort(404)
-    return narrator, testimonies
+    return found
 
 
 def count_visible(user: Any) -> int:

@@ -28,7 +28,8 @@ from archive.extensions import db
 from archive.i18n import number
 from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
 from archive.search import SearchRequest
-from archive.policy import access
+from archive.policy import access, protected
+from archive.policy.protected import TestimonyView
 from archive.services.statistics import FEWER, SMALL_COUNT, search_url, shown
 from archive.services.vocabulary import DATA_DIR
 
@@ -232,7 +233,7 @@ class PlaceSummary:
 class PlaceTestimony:
     """A testimony that mentions a place, with matching passages if the search engine found any."""
 
-    testimony: Testimony
+    testimony: TestimonyView
     passages: list[Any] = field(default_factory=list)
 
 
@@ -286,11 +287,13 @@ def _database_place_ids(place: Place, user: Any) -> list[int]:
         segment_ok = segment_ok & Testimony.consent_transcript.is_(True)
     in_segments = (select(Segment.testimony_id).join(Testimony, Segment.testimony_id == Testimony.id)
                    .where(segment_ok, or_(*[Segment.text.ilike(p) for p in likes])))
+    # A home town is shown only where the narrator consented: matching on it is for staff alone.
+    home = Narrator.origin_province_id == place.id
+    if access.audience_for(user) == access.STAFF:
+        home = or_(home, Narrator.origin_place_id == place.id)
     query = (select(Testimony.id).join(Narrator, Testimony.narrator_id == Narrator.id)
              .outerjoin(RouteLeg, RouteLeg.testimony_id == Testimony.id)
-             .where(access.visible_filter(user),
-                    or_(Narrator.origin_province_id == place.id, Narrator.origin_place_id == place.id,
-                        text, Testimony.id.in_(in_segments)))
+             .where(access.visible_filter(user), or_(home, text, Testimony.id.in_(in_segments)))
              .distinct().order_by(Testimony.id))
     return list(db.session.scalars(query))
 
@@ -303,9 +306,13 @@ def place_testimonies(place: Place, user: Any) -> list[PlaceTestimony]:
     loaded = {t.id: t for t in db.session.scalars(
         select(Testimony).where(Testimony.id.in_(ids))
         .options(selectinload(Testimony.narrator), selectinload(Testimony.route)))}
-    # The index may lag behind the database: the access policy has the last word.
-    return [PlaceTestimony(loaded[i], passages) for i, passages in pairs
-            if i in loaded and access.can_view(user, loaded[i])][:MAX_PLACE_TESTIMONIES]
+    # The index may lag behind the database: the access policy (through the protected view) has the last word.
+    found_views = []
+    for i, passages in pairs:
+        view = protected.testimony_view(user, loaded.get(i))
+        if view is not None:
+            found_views.append(PlaceTestimony(view, passages))
+    return found_views[:MAX_PLACE_TESTIMONIES]
 
 
 def public_place_count(place: Place) -> int:

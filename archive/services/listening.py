@@ -1,7 +1,7 @@
 """Read side of the listening pages: the "Hear the Defectors" landing page, context and related testimonies.
 
-Every query goes through the access policy (`access.visible_filter`, `access.can_hear`,
-`access.can_read_transcript`, `access.can_see_segment`); nothing here commits.
+Every query goes through the access policy (`access.visible_filter`, `access.hearable_filter`), and
+everything rendered of a testimony is its protected view (`archive.policy.protected`); nothing here commits.
 """
 from __future__ import annotations
 
@@ -14,16 +14,18 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, and_, false, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from archive import statistics_data
 from archive.extensions import db
 from archive.i18n import current_locale, label, number
-from archive.models import Narrator, Place, Recording, RouteLeg, Segment, Testimony, Topic
+from archive.models import Narrator, Place, Recording, RouteLeg, Testimony, Topic
 from archive.models.testimonies import testimony_topics
+from archive.policy import access, protected
+from archive.policy.disclosure import Band
+from archive.policy.protected import TestimonyView
 from archive.sanitize import excerpt
-from archive.policy import access
 from archive.services.statistics import current_table
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,6 @@ STATISTICS_URL = "/statistics"
 ARRIVALS_ANCHOR = "arrivals"
 PROVINCE_ANCHOR = "by_home_province"
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
-INTERVIEWER_LABELS = {"interviewer", "면담자", "질문자"}
 
 # What happened at each stop of a route, said in words ("Was arrested in Tumen, China");
 # %(where)s is filled in by the template (the place, then a link to the country).
@@ -103,7 +104,7 @@ class FacetValue:
 class Card:
     """What a card on the landing page shows besides the testimony's own fields."""
 
-    testimony: Testimony
+    testimony: TestimonyView
     excerpt: str
     excerpt_lang: str
     quoted: bool
@@ -204,36 +205,19 @@ def decade_label(decade: int) -> str:
     return _("%(decade)ss", decade=decade)
 
 
-def _is_interviewer(speaker: str | None) -> bool:
-    return (speaker or "").strip().lower() in INTERVIEWER_LABELS
-
-
 def cards(user: Any, testimonies: list[Testimony]) -> list[Card]:
     """Cards with a short quotation of the narrator (never a restricted passage), else the summary."""
-    readable = [t for t in testimonies if access.can_read_transcript(user, t)]
-    quotes: dict[int, Segment] = {}
-    if readable:
-        # Only passages anyone may read become excerpts, whoever is looking: cards get copied around.
-        rows = db.session.scalars(
-            select(Segment).where(Segment.testimony_id.in_([t.id for t in readable]),
-                                  Segment.restricted == false(), Segment.position <= 12)
-            .order_by(Segment.testimony_id, Segment.position))
-        for segment in rows:
-            if segment.testimony_id not in quotes and not _is_interviewer(segment.speaker):
-                quotes[segment.testimony_id] = segment
+    views = protected.testimony_views(user, testimonies)
+    quotes = protected.opening_quotes(views)
     result = []
-    for t in testimonies:
-        quote = quotes.get(t.id)
-        if quote is not None:
-            result.append(Card(t, excerpt(quote.text, EXCERPT_LENGTH), quote.language or _main_language(t), True,
-                               access.can_hear(user, t)))
+    for view in views:
+        quote = quotes.get(view.id)
+        if quote is not None and quote.text:
+            result.append(Card(view, excerpt(quote.text, EXCERPT_LENGTH), quote.language or view.main_language, True,
+                               view.can_hear))
         else:
-            result.append(Card(t, excerpt(t.summary, EXCERPT_LENGTH), "", False, access.can_hear(user, t)))
+            result.append(Card(view, excerpt(view.summary, EXCERPT_LENGTH), "", False, view.can_hear))
     return result
-
-
-def _main_language(t: Testimony) -> str:
-    return t.languages[0] if t.languages else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,7 +232,7 @@ class Stop:
     place: str
     country: str
     country_slug: str
-    year: int | None
+    year: str | None
     event: str
 
     @property
@@ -270,7 +254,7 @@ class Figure:
 class Related:
     """A related testimony and why it is related."""
 
-    testimony: Testimony
+    testimony: TestimonyView
     reasons: list[str]
 
 
@@ -333,20 +317,27 @@ def parse_start(raw: str | None, duration: float | None = None) -> float:
     return round(value, 2)
 
 
-def itinerary(t: Testimony) -> list[Stop]:
-    """The route as ordered stops with what happened at each, in words."""
+def itinerary(view: TestimonyView) -> list[Stop]:
+    """The route as ordered stops with what happened at each, in words (years as the audience sees them)."""
     stops = []
-    for leg in t.route:
+    for leg in view.route:
         phrase = str(EVENT_PHRASES.get(leg.event, leg.event.capitalize() + " %(where)s"))
-        stops.append(Stop(phrase, leg.place or "", label(leg.country) if leg.country else "",
-                          leg.country.slug if leg.country else "", leg.year, leg.event))
+        stops.append(Stop(phrase, leg.place, label(leg.country) if leg.country else "",
+                          leg.country.slug if leg.country else "", leg.year.label if leg.year else None, leg.event))
     return stops
 
 
-def arrival_figure(year: int | None) -> Figure | None:
-    """Place the year of arrival among the yearly figures (an administrator's update wins over the CSV)."""
-    if year is None:
+def arrival_figure(arrived: int | Band | None) -> Figure | None:
+    """Place the arrival among the yearly figures (an administrator's update wins over the CSV).
+
+    A generalised profile shows a band of years ("2005–2009"): the figure then counts the arrivals
+    of the whole band, so the sentence reveals no more than the profile does.
+    """
+    if arrived is None:
         return None
+    if isinstance(arrived, Band) and arrived.low != arrived.high:
+        return _band_figure(arrived)
+    year = arrived.low if isinstance(arrived, Band) else arrived
     try:
         table = current_table(statistics_data.ARRIVALS)
         peak, peak_count = statistics_data.peak_year(table)
@@ -374,6 +365,25 @@ def arrival_figure(year: int | None) -> Figure | None:
                      year=year, total=total, first=first, last=last)
         return Figure(text, url, source)
     return Figure(_("Arrived in %(year)s: figures for that year are not yet published", year=year), url, source)
+
+
+def _band_figure(band: Band) -> Figure | None:
+    """The arrivals of every year of a band, from the yearly rows that lie inside it."""
+    try:
+        table = current_table(statistics_data.ARRIVALS)
+    except (OSError, ValueError, KeyError):
+        log.warning("arrivals statistics unavailable", exc_info=True)
+        return None
+    url = f"{STATISTICS_URL}#{ARRIVALS_ANCHOR}"
+    inside = [row for row in table.rows
+              if row.get("first_year") is not None and band.low <= row["first_year"] and row["last_year"] <= band.high]
+    covered = {year for row in inside for year in range(row["first_year"], row["last_year"] + 1)}
+    if not inside or len(covered) < band.high - band.low + 1:
+        return Figure(_("Arrived in %(years)s: figures for all of those years are not yet published",
+                        years=band.label), url, _short_source(table))
+    total = sum(int(row["total"]) for row in inside)
+    return Figure(_("Arrived in %(years)s: %(total)s arrivals in those years", years=band.label, total=number(total)),
+                  url, _short_source(table))
 
 
 def province_figure(place: Place | None) -> Figure | None:
@@ -444,41 +454,32 @@ def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related
         select(Testimony).where(Testimony.id.in_(list(scores)), visible).options(*_with_card_details()))}
     newest_first = sorted(loaded, key=lambda other: (loaded[other].published_at or datetime.min, other), reverse=True)
     best = sorted(newest_first, key=lambda other: -scores[other])
-    return [Related(loaded[other], reasons[other]) for other in best[:limit]]
+    return [Related(view, reasons[view.id]) for view in protected.testimony_views(
+        user, [loaded[other] for other in best[:limit]])]
 
 
-def listening_page(user: Any, t: Testimony, *, start_param: str | None = None, autoplay: bool = False,
-                   segments: list[Segment] | None = None) -> ListeningPage:
-    """Gather the player settings and the context around a testimony the user may see."""
-    if not access.can_view(user, t):  # the view already answered 404; never build context for hidden records
-        raise LookupError("testimony not visible")
-    can_hear = access.can_hear(user, t) and t.recording is not None
-    duration = t.recording.duration_seconds if can_hear and t.recording else None
+def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = None,
+                   autoplay: bool = False) -> ListeningPage:
+    """Gather the player settings and the context around a testimony's protected view."""
+    can_hear = view.recording is not None
+    duration = view.recording.duration_seconds if view.recording is not None else None
     start = parse_start(start_param, duration)
-    can_read = access.can_read_transcript(user, t)
     current = None
-    if start and can_read:
-        for segment in segments if segments is not None else t.segments:
+    if start:
+        for segment in view.segments:
             if segment.start <= start:
                 current = segment.position
             else:
                 break
-    languages = [s.language for s in t.segments if s.language] if can_read else []
-    caption_language = _main_language(t) or (Counter(languages).most_common(1)[0][0] if languages else "")
+    languages = [s.language for s in view.readable_segments if s.language]
+    caption_language = view.main_language or (Counter(languages).most_common(1)[0][0] if languages else "")
     return ListeningPage(
         start=start, autoplay=autoplay and can_hear, can_hear=can_hear,
-        can_read_transcript=can_read, staff=access.audience_for(user) == access.STAFF,
-        itinerary=itinerary(t), arrival=arrival_figure(t.narrator.arrived_south_year),
-        province=province_figure(t.narrator.origin_province), related=related(user, t),
+        can_read_transcript=view.can_read_transcript, staff=view.staff,
+        itinerary=itinerary(view), arrival=arrival_figure(view.narrator.arrived),
+        province=province_figure(view.narrator.home_province), related=related(user, view.model),
         caption_language=caption_language, current_position=current,
     )
-
-
-def transcript_segments(user: Any, t: Testimony) -> list[Segment]:
-    """Segments a download may contain: none without transcript access, restricted ones for staff only."""
-    if not access.can_read_transcript(user, t):
-        return []
-    return [segment for segment in t.segments if access.can_see_segment(user, segment)]
 
 
 def recording_is_public(t: Testimony) -> bool:

@@ -27,7 +27,8 @@ from archive.models import AuditEntry, Narrator, Place, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.themes import Theme
 from archive.sanitize import clean_html
-from archive.policy import access
+from archive.policy import access, protected
+from archive.policy.protected import TestimonyView
 from archive.services import audit
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.searching import SMALL_COUNT
@@ -113,8 +114,9 @@ def _public_condition(theme: Theme) -> Any:
     return and_(access.visible_filter(None), Testimony.topics.any(Topic.id.in_(topic_ids)))
 
 
-def public_testimonies(theme: Theme, limit: int = MAX_THEME_TESTIMONIES) -> tuple[list[Testimony], int]:
-    """The public testimonies tagged with the theme's topics (at most `limit`) and how many there are."""
+def public_testimonies(theme: Theme, limit: int = MAX_THEME_TESTIMONIES) -> tuple[list[TestimonyView], int]:
+    """The public testimonies tagged with the theme's topics (at most `limit`, as the public's protected
+    views, whoever is looking) and how many there are."""
     if not theme.topics:
         return [], 0
     condition = _public_condition(theme)
@@ -124,7 +126,8 @@ def public_testimonies(theme: Theme, limit: int = MAX_THEME_TESTIMONIES) -> tupl
         .options(selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
                  selectinload(Testimony.topics), selectinload(Testimony.recordings))
         .order_by(Testimony.featured.desc(), Testimony.published_at.desc(), Testimony.id.desc()).limit(limit))
-    return list(rows), count
+    views = [protected.audience_view(access.PUBLIC, t) for t in rows]
+    return [v for v in views if v is not None], count
 
 
 def protected_count(count: int) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from archive.models import Segment, Testimony
+from archive.models import Testimony
 from archive.policy import access
 from archive.services import catalog, exchange, listening
 from archive.transcripts import to_plain_text
@@ -25,7 +25,7 @@ def transcript_vtt(testimony_id: int) -> Response:
 
     ``?lang=ko`` keeps only the passages in that language (the per-language captions of the IIIF manifest).
     """
-    t, _segments = _transcript_or_404(testimony_id)
+    t = _transcript_or_404(testimony_id)
     try:
         body = exchange.webvtt(current_user, t, (request.args.get("lang") or "").strip().lower()[:20] or None)
     except exchange.NotFound:
@@ -39,17 +39,10 @@ def transcript_vtt(testimony_id: int) -> Response:
 @bp.get("/testimonies/<int:testimony_id>/transcript.txt")
 def transcript_txt(testimony_id: int) -> Response:
     """The transcript as '[00:01:23] Speaker: text' lines."""
-    t, _segments = _transcript_or_404(testimony_id)
+    t = _transcript_or_404(testimony_id)
     segments = exchange.export_segments(current_user, t)  # speaker labels as the access policy shows them
     body = to_plain_text(segments, t.title, include_restricted=access.is_user_staff(current_user))
     return _download(body, "text/plain", f"testimony-{t.id}.txt")
-
-
-@bp.app_template_global("listening_page")
-def listening_page_global(t: Testimony, segments: list[Segment] | None = None) -> listening.ListeningPage:
-    """Context for templates/public/testimony.html, computed for the current user and request."""
-    return listening.listening_page(current_user, t, start_param=request.args.get("t"),
-                                    autoplay=request.args.get("autoplay") == "1", segments=segments)
 
 
 @bp.app_template_global("seconds_param")
@@ -58,11 +51,11 @@ def seconds_param_global(value: float) -> str:
     return listening.seconds_param(value)
 
 
-def _transcript_or_404(testimony_id: int) -> tuple[Testimony, list[Segment]]:
+def _transcript_or_404(testimony_id: int) -> Testimony:
     t = catalog.visible_testimony_or_404(current_user, testimony_id)
     if not access.can_read_transcript(current_user, t) or not t.segments:
         abort(404)
-    return t, listening.transcript_segments(current_user, t)
+    return t
 
 
 def _download(body: str, mimetype: str, filename: str) -> Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from archive.policy import access
 from archive.services import catalog, listening, themes
 from archive.statistics_data import ARRIVALS
 
@@ -31,16 +30,13 @@ def testimonies() -> str:
 
 @bp.get("/testimonies/<int:testimony_id>")
 def testimony(testimony_id: int) -> str:
-    t = catalog.visible_testimony_or_404(current_user, testimony_id)
-    return render_template(
-        "public/testimony.html", t=t, segments=catalog.visible_segments(current_user, t),
-        can_see_segment=lambda s: access.can_see_segment(current_user, s),
-        show_real_name=access.can_see_real_name(current_user),
-    )
+    view = catalog.testimony_view_or_404(current_user, testimony_id)
+    ctx = listening.listening_page(current_user, view, start_param=request.args.get("t"),
+                                   autoplay=request.args.get("autoplay") == "1")
+    return render_template("public/testimony.html", t=view, segments=view.segments, ctx=ctx)
 
 
 @bp.get("/narrators/<int:narrator_id>")
 def narrator(narrator_id: int) -> str:
-    n, testimonies = catalog.narrator_or_404(current_user, narrator_id)
-    return render_template("public/narrator.html", n=n, testimonies=testimonies,
-                           show_real_name=access.can_see_real_name(current_user))
+    profile, testimonies = catalog.narrator_or_404(current_user, narrator_id)
+    return render_template("public/narrator.html", n=profile, testimonies=testimonies)

@@ -227,24 +227,48 @@ def test_autoplay_is_only_a_request_to_the_script(client: FlaskClient, factory: 
     assert " autoplay" not in page(client, t, "?autoplay=1").split("<audio")[1].split(">")[0]
 
 
-def test_route_is_an_itinerary_in_words(client: FlaskClient, factory: Any) -> None:
+def _words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def _consent_to_exact_years(narrator: Any) -> None:
+    narrator.consent_detailed_profile = True
+    narrator.exact_fields = ["left_north_year", "arrived_south_year"]
+    db.session.commit()
+
+
+def test_route_is_an_itinerary_in_words_with_years_in_five_year_bands(client: FlaskClient, factory: Any) -> None:
     html = page(client, make(factory))
-    text = re.sub(r"<[^>]+>", "", html)
-    text = " ".join(text.split())
-    assert "2003 Hid in Yanji, China" in text
-    assert "2004 Was arrested in Tumen, China" in text
-    assert "2004 Was forcibly returned to Onsong, North Korea" in text
-    assert "2009 Passed through Laos" in text
-    assert "2009 Arrived in Incheon, South Korea" in text
+    text = _words(html)
+    assert "2000–2004 Hid in Yanji, China" in text
+    assert "2000–2004 Was arrested in Tumen, China" in text
+    assert "2000–2004 Was forcibly returned to Onsong, North Korea" in text
+    assert "2005–2009 Passed through Laos" in text
+    assert "2005–2009 Arrived in Incheon, South Korea" in text
+    route = text.split("The route")[1].split("Cite this testimony")[0]
+    assert re.findall(r"(?<![–\d])\d{4}(?![–\d])", route) == []  # no year outside a band
     assert 'href="/hear/?country=china"' in html
     assert 'href="/hear/?country=south-korea"' not in html
 
 
-def test_statistics_context_links_arrival_year_and_province(client: FlaskClient, factory: Any) -> None:
+def test_route_years_are_exact_only_with_the_narrators_consent(client: FlaskClient, factory: Any) -> None:
+    t = make(factory)
+    _consent_to_exact_years(t.narrator)
+    text = _words(page(client, t))
+    assert "2003 Hid in Yanji, China" in text
+    assert "2009 Arrived in Incheon, South Korea" in text
+
+
+def test_statistics_context_links_arrival_band_and_province(client: FlaskClient, factory: Any) -> None:
     narrator = factory.narrator(arrived_south_year=2009, left_north_year=2008, origin_province="North Hamgyong")
     html = page(client, make(factory, narrator=narrator))
-    assert '<a href="/statistics#arrivals">Arrived in 2009, the peak year: 2,914 arrivals</a>' in html
+    # 2005..2009 in arrivals_by_year.csv: 1,384 + 2,028 + 2,554 + 2,803 + 2,914
+    assert '<a href="/statistics#arrivals">Arrived in 2005–2009: 11,683 arrivals in those years</a>' in html
+    assert "2,914" not in html and "peak year" not in html
     assert 'href="/statistics#by_home_province">North Hamgyong: 19,941 arrivals' in html
+    _consent_to_exact_years(narrator)
+    html = page(client, make(factory, narrator=narrator))
+    assert '<a href="/statistics#arrivals">Arrived in 2009, the peak year: 2,914 arrivals</a>' in html
 
 
 @pytest.mark.parametrize(("year", "expected"), [
@@ -332,7 +356,7 @@ def test_hear_cards_show_facts_and_a_quotation_never_restricted(client: FlaskCli
     make(factory, narrator=narrator, segments=segments, languages=["en", "ko"])
     html = client.get("/hear/").get_data(as_text=True)
     card = html.split('class="card listen-card"')[1]
-    assert "Card Narrator" in card and "North Hamgyong" in card and "2011" in card
+    assert "Card Narrator" in card and "North Hamgyong" in card and "2010–2014" in card and "2011" not in card
     assert "1 min 30 s" in card and "English, Korean" in card
     assert "I grew up near the harbour in Chongjin." in card
     assert SECRET not in html and "Where did you grow up" not in card
