@@ -24,6 +24,7 @@ from archive.services import recordings, search_sync, testimonies, users
 from archive.services import narrators as narrator_service
 from archive.services import themes as theme_service
 from archive.policy.access import today
+from archive.transcripts import parse_transcript
 
 PASSWORD = "leak-probe password 1"
 ROLES = ("anonymous", "unapproved", "researcher")
@@ -72,16 +73,19 @@ class World:
         hidden = [self.testimony_ids[k] for k in HIDDEN_KINDS if k != "researchers"] + [
             self.testimony_ids["restricted-shared"]]
         if role != "researcher":
-            hidden.append(self.testimony_ids["researchers"])
+            hidden += [self.testimony_ids["researchers"], self.testimony_ids["researchers-no-transcript"]]
         return hidden
 
     def hidden_narrators(self, role: str) -> list[int]:
         """Narrator ids whose every testimony is hidden from this role."""
-        return [self.narrator_ids[k] for k in HIDDEN_KINDS if k != "researchers" or role != "researcher"]
+        hidden = [self.narrator_ids[k] for k in HIDDEN_KINDS if k != "researchers" or role != "researcher"]
+        return hidden + ([] if role == "researcher" else [self.narrator_ids["researchers-no-transcript"]])
 
     def hidden_recordings(self, role: str) -> list[int]:
         """Recording ids this role may not fetch."""
         ids = [self.recording_ids[k] for k in HIDDEN_KINDS if k != "researchers" or role != "researcher"]
+        if role != "researcher":
+            ids.append(self.recording_ids["researchers-no-transcript"])
         return ids + [self.recording_ids["restricted-shared"], self.recording_ids["no-audio-consent"]]
 
 
@@ -197,6 +201,34 @@ class Planter:
         # An embargo that has passed: visible.
         self.testimony("embargo-passed", narrator_shared, embargo_until=(today() - timedelta(days=1)).isoformat(),
                        interview_date="2016")
+        self._plant_labels_and_markers()
+
+    def _plant_labels_and_markers(self) -> None:
+        """Real names inside speaker labels in every transcript format, and markers after the speaker."""
+        first, last = self.marker("public-record", "real name in speaker labels"), self.word()
+        n = self.narrator("labels", real_name=f"{first.key} {first.proof}-{last}", public_name=None)
+        squashed = f"{first.key}{first.proof}{last}".upper()
+        vtt = (f"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n<v {first.key} {first.proof}-{last}>We crossed the river.\n\n"
+               f"00:00:04.000 --> 00:00:08.000\n<v Interviewer>What happened at the market?\n")
+        srt = f"1\n00:00:00,000 --> 00:00:04,000\n{first.key.upper()}  {first.proof.upper()} {last}: The famine came.\n"
+        after_speaker = self.marker("public-record", "restricted marker after the speaker")
+        after_voice = self.marker("public-record", "restricted marker after a voice tag")
+        txt = (f"[00:00:00] Narrator ({first.key} {first.proof}-{last}): The market was busy.\n"
+               f"[00:00:04] {squashed}: We waited by the Tumen river.\n"
+               f"[00:00:08] Narrator: [restricted] my brother {after_speaker.text} stayed behind.\n"
+               f"[00:00:12] Narrator: [ Restricted ] {after_voice.key} and the broker.\n"
+               f"[00:00:16] Interviewer: And then?\n")
+        vtt_restricted = (f"WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n<v Narrator>[restricted] {after_voice.proof} "
+                          f"helped us.\n\n00:00:04.000 --> 00:00:08.000\n<v Narrator>The river was cold.\n")
+        for label, data, name in (("labels-vtt", vtt, "t.vtt"), ("labels-srt", srt, "t.srt"),
+                                  ("labels-txt", txt, "t.txt"), ("labels-vtt-restricted", vtt_restricted, "r.vtt")):
+            t = self.testimony(label, n, segments=[])
+            testimonies.replace_transcript(t, parse_transcript(data, name), None)
+        # Researchers may open this testimony but the narrator did not consent to its transcript.
+        unconsented = self.marker("public-record", "researchers-only transcript without consent")
+        n_r = self.narrator("researchers-no-transcript", origin_province="Ryanggang")
+        self.testimony("researchers-no-transcript", n_r, access="researchers", consent_transcript=False, segments=[
+            {"start": 0, "end": 5, "speaker": "Narrator", "text": f"The famine near Hyesan {unconsented.text}."}])
 
     # -- hidden testimonies -------------------------------------------------------------------
 
