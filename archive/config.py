@@ -38,8 +38,10 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "MAX_UPLOAD_BYTES": max_upload,
-        # Werkzeug refuses larger bodies before any view runs; leave room for the form fields.
+        # Werkzeug refuses larger bodies before any view runs; leave room for the form fields. This large
+        # limit applies to the upload routes only (archive/security.py); every other route takes MAX_BODY_BYTES.
         "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
+        "MAX_BODY_BYTES": int(os.environ.get("ARCHIVE_MAX_BODY_KB", "1024")) * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -49,8 +51,12 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # "X-Sendfile" or "X-Accel-Redirect:/internal-media/" hands media transfers to the web server.
         "MEDIA_SENDFILE": os.environ.get("ARCHIVE_MEDIA_SENDFILE", ""),
+        # Failed logins on one account from one client, then that client waits (the owner elsewhere does not).
         "LOGIN_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_SECONDS", "900")),
+        # The safety net across all clients: only a distributed attack reaches it (services/accounts.py).
+        "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_ACCOUNT_MAX_FAILURES", "100")),
+        "LOGIN_ACCOUNT_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_ACCOUNT_WINDOW_SECONDS", "3600")),
         "LOGIN_IP_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_IP_MAX_FAILURES", "20")),
         "LOGIN_IP_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_IP_WINDOW_SECONDS", "900")),
         "REGISTER_IP_MAX_ATTEMPTS": int(os.environ.get("ARCHIVE_REGISTER_IP_MAX_ATTEMPTS", "5")),

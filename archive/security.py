@@ -4,11 +4,16 @@ No inline script or style is allowed anywhere (CSP), pages cannot be framed, res
 MIME-sniffed, and anything that may depend on who is logged in is neither stored by the browser
 nor by a shared cache: only responses a view explicitly marks ``Cache-Control: public`` (public
 recordings, for anonymous listeners) and static files may be cached.
+
+Request bodies are limited per route: the upload routes accept MAX_CONTENT_LENGTH (the recording
+limit plus room for the form), every other route MAX_BODY_BYTES (1 MB), so no anonymous client can
+make a worker read hundreds of megabytes into a login form.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
@@ -18,10 +23,44 @@ CSP = (
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 NO_STORE = "no-store, private"
 HSTS = "max-age=31536000"
+# The only routes that take files; tests/security/test_limits.py checks that each of them exists.
+UPLOAD_ENDPOINTS = frozenset({"curator.upload_recording", "curator.import_transcript", "exchange.import_ohms"})
+
+
+class LimitedRequest(Request):
+    """A request whose body limit depends on its route: large for uploads, small everywhere else.
+
+    Werkzeug applies the limit to a declared Content-Length and to streamed (chunked) bodies alike,
+    whoever reads the body first (the CSRF check, a form, a view).
+    """
+
+    @property
+    def max_content_length(self) -> int | None:  # type: ignore[override]
+        if self._max_content_length is not None:
+            return self._max_content_length
+        if not current_app:
+            return super().max_content_length
+        if self.endpoint in UPLOAD_ENDPOINTS:
+            return current_app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
+        return current_app.config["MAX_BODY_BYTES"]  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def init_app(app: Flask) -> None:
-    """Add security headers; responses that depend on a login are never cached."""
+    """Limit request bodies per route and add security headers; responses that depend on a login are never cached."""
+    app.request_class = LimitedRequest
+
+    def _refuse_large_bodies() -> None:
+        # Also for routes that never read their body: the answer is the same everywhere.
+        limit = request.max_content_length
+        if limit is not None and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
+
+    # First of all before-request hooks, so not even the CSRF check reads an oversized body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_large_bodies)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -22,15 +22,29 @@ from archive.extensions import db
 from archive.models import ROLES, AuditEntry, User
 from archive.models.base import utcnow
 from archive.models.security import AccessRequest, ClientThrottle
+from archive.paging import last_page
 from archive.services import audit, users
 from archive.services.errors import DomainError, ValidationError
 
-# Failures a single client address may make before it must wait, per scope:
+# Attempts allowed before the key must wait, per scope:
 # (config key for the limit, default limit, config key for the window, default window in seconds).
+# Login failures are counted three ways, and any one of them makes the login wait:
+# - "login": per client address, whatever the account (one client guessing many accounts);
+# - "login-account": per account *and* client, so five wrong passwords from one client never lock the
+#   owner (or an admin) out on another;
+# - "login-any": per account across all clients, a safety net set far higher (100 an hour), because
+#   without it a botnet could guess one account's password from thousands of addresses unchecked.
+#   Reaching it takes 20 addresses at five failures each, so only a distributed attack can make an
+#   account wait, and then only for an hour; the audit log shows it (throttle.login-any).
+# The account scopes key on the email as typed (normalised), whether or not it is registered, so a
+# throttled answer is the same for an unknown email as for a real one.
 SCOPES = {
     "login": ("LOGIN_IP_MAX_FAILURES", 20, "LOGIN_IP_WINDOW_SECONDS", 900),
+    "login-account": ("LOGIN_MAX_FAILURES", 5, "LOGIN_LOCKOUT_SECONDS", 900),
+    "login-any": ("LOGIN_ACCOUNT_MAX_FAILURES", 100, "LOGIN_ACCOUNT_WINDOW_SECONDS", 3600),
     "register": ("REGISTER_IP_MAX_ATTEMPTS", 5, "REGISTER_IP_WINDOW_SECONDS", 3600),
 }
+LOGIN_SCOPES = ("login", "login-account", "login-any")
 MAX_AFFILIATION = 300
 MAX_PURPOSE = 5000
 AUDIT_PER_PAGE = 50
@@ -65,11 +79,17 @@ def client_address(remote_addr: str | None, access_route: list[str]) -> str:
     return remote_addr or "unknown"
 
 
-def _key(scope: str, address: str) -> str:
-    # A keyed hash: the table never holds a visitor's address.
+def _key(scope: str, *parts: str) -> str:
+    # A keyed hash: the table never holds a visitor's address or a typed email.
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(secret, f"{scope}\0{address}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret, "\0".join((scope, *parts)).encode(), hashlib.sha256).hexdigest()
     return f"{scope}:{digest[:64]}"
+
+
+def _login_keys(email: str, address: str) -> dict[str, str]:
+    email = (email or "").strip().lower()
+    return {"login": _key("login", address), "login-account": _key("login-account", email, address),
+            "login-any": _key("login-any", email)}
 
 
 def _limits(scope: str) -> tuple[int, int]:
@@ -79,7 +99,20 @@ def _limits(scope: str) -> tuple[int, int]:
 
 def check_client(scope: str, address: str) -> None:
     """Raise Throttled if this client has used up its attempts for the scope."""
-    row = db.session.get(ClientThrottle, _key(scope, address), populate_existing=True)
+    _check(scope, _key(scope, address))
+
+
+def check_login(email: str, address: str) -> None:
+    """Raise Throttled if this client, this account from this client, or this account anywhere must wait.
+
+    Nothing here depends on whether the email is registered, so the answer cannot tell.
+    """
+    for scope, key in _login_keys(email, address).items():
+        _check(scope, key)
+
+
+def _check(scope: str, key: str) -> None:
+    row = db.session.get(ClientThrottle, key, populate_existing=True)
     now = utcnow()
     if row is not None and row.blocked_until is not None and row.blocked_until > now:
         wait = max(int((row.blocked_until - now).total_seconds()) + 1, 1)
@@ -87,12 +120,29 @@ def check_client(scope: str, address: str) -> None:
 
 
 def note_attempt(scope: str, address: str) -> None:
-    """Count one failed (or, for registration, any) attempt; block the client when the limit is reached.
+    """Count one failed (or, for registration, any) attempt; block the client when the limit is reached."""
+    _count(scope, _key(scope, address))
+    _forget_old()
+    db.session.commit()
 
-    Counting is a single UPDATE so concurrent workers cannot lose increments.
-    """
+
+def note_login_failure(email: str, address: str) -> None:
+    """Count a failed login against the client, the account from this client and the account anywhere."""
+    for scope, key in _login_keys(email, address).items():
+        _count(scope, key)
+    _forget_old()
+    db.session.commit()
+
+
+def note_login_success(email: str, address: str) -> None:
+    """The right password from this client clears its failures on this account (not the other counts)."""
+    db.session.execute(delete(ClientThrottle).where(ClientThrottle.key == _login_keys(email, address)["login-account"]))
+    db.session.commit()
+
+
+def _count(scope: str, key: str) -> None:
+    # Counting is a single UPDATE so concurrent workers cannot lose increments.
     limit, window = _limits(scope)
-    key = _key(scope, address)
     now = utcnow()
     window_open = now - timedelta(seconds=window)
     for _attempt in range(3):
@@ -116,11 +166,14 @@ def note_attempt(scope: str, address: str) -> None:
         .values(blocked_until=now + timedelta(seconds=window))).rowcount
     if blocked:
         audit.record(f"throttle.{scope}", None, {"limit": limit, "window_seconds": window})
+
+
+def _forget_old() -> None:
     # Forget windows that ended long ago so the table stays small.
+    now = utcnow()
     db.session.execute(delete(ClientThrottle).where(ClientThrottle.window_start < now - timedelta(days=1),
                                                     (ClientThrottle.blocked_until.is_(None))
                                                     | (ClientThrottle.blocked_until < now)))
-    db.session.commit()
 
 
 def _throttle_message(scope: str, wait: int) -> str:
@@ -128,6 +181,15 @@ def _throttle_message(scope: str, wait: int) -> str:
     if scope == "login":
         return ngettext("Too many failed logins from your network. Please wait %(num)d minute and try again.",
                         "Too many failed logins from your network. Please wait %(num)d minutes and try again.",
+                        minutes)
+    if scope == "login-account":
+        return ngettext("Too many failed logins for this email address from your network. Please wait %(num)d "
+                        "minute and try again.",
+                        "Too many failed logins for this email address from your network. Please wait %(num)d "
+                        "minutes and try again.", minutes)
+    if scope == "login-any":
+        return ngettext("Too many failed logins for this email address. Please wait %(num)d minute and try again.",
+                        "Too many failed logins for this email address. Please wait %(num)d minutes and try again.",
                         minutes)
     return ngettext("Too many registration attempts from your network. Please wait %(num)d minute and try again.",
                     "Too many registration attempts from your network. Please wait %(num)d minutes and try again.",
@@ -186,7 +248,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
+        return last_page(self.total, self.per_page)
 
     @property
     def has_prev(self) -> bool:
@@ -215,7 +277,8 @@ def list_users(status: str = "all", page: int = 1, per_page: int = USERS_PER_PAG
     pending_first = ((User.role == "researcher") & User.approved.is_(False) & User.active.is_(True)).desc()
     query = query.order_by(pending_first, User.created_at.desc(), User.id.desc())
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = db.session.execute(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    page = min(max(page, 1), last_page(total, per_page))  # past the end: the last page
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([UserRow(user, req) for user, req in rows], page, per_page, total)
 
 
@@ -313,7 +376,8 @@ def audit_page(page: int = 1, action: str = "", per_page: int = AUDIT_PER_PAGE) 
         escaped = action.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(AuditEntry.action.like(f"{escaped}%", escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(max(page, 1), last_page(total, per_page))  # past the end: the last page
     entries = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-                                 .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
-    return Page(list(entries), max(page, 1), per_page, total)
+                                 .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(entries), page, per_page, total)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from archive.extensions import db
 from archive.models import Narrator, RouteLeg, Testimony
+from archive.paging import paginate
 from archive.policy import access, protected
 from archive.policy.protected import ProfileView, TestimonyView
 
@@ -43,7 +44,7 @@ def list_testimonies(user: Any, page: int = 1, per_page: int = 20) -> Any:
     """Visible testimonies, newest interview first; the page's items are protected views."""
     query = (select(Testimony).where(access.visible_filter(user)).options(*_with_details())
              .order_by(Testimony.interview_date.desc(), Testimony.id.desc()))
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    pagination = paginate(query, page, per_page)  # a page past the end is the last page
     pagination.items = protected.testimony_views(user, list(pagination.items))
     return pagination
 

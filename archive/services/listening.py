@@ -22,6 +22,7 @@ from archive.extensions import db
 from archive.i18n import current_locale, label, number
 from archive.models import Narrator, Place, Recording, RouteLeg, Testimony, Topic
 from archive.models.testimonies import testimony_topics
+from archive.paging import page_number, paginate
 from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import TestimonyView
@@ -75,9 +76,8 @@ class HearQuery:
         decade = args.get("decade", type=int)
         if decade is not None and (decade % 10 or not 1940 <= decade <= 2100):
             decade = None
-        page = args.get("page", 1, type=int) or 1
         return cls(topic=(args.get("topic") or "").strip()[:80], country=(args.get("country") or "").strip()[:80],
-                   decade=decade, page=max(page, 1))
+                   decade=decade, page=page_number(args))
 
     @property
     def active(self) -> bool:
@@ -149,7 +149,7 @@ def landing(user: Any, query: HearQuery) -> Landing:
     base = access.hearable_filter(user)
     listing = (select(Testimony).where(base, *_filters(query)).options(*_with_card_details())
                .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()))
-    pagination = db.paginate(listing, page=query.page, per_page=PER_PAGE, error_out=False)
+    pagination = paginate(listing, query.page, PER_PAGE)  # a page past the end is the last page
     featured: list[Testimony] = []
     if not query.active and query.page == 1:
         featured = list(db.session.scalars(

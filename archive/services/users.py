@@ -1,11 +1,9 @@
-"""Accounts: creation, login with rate limiting, revocable sessions, approval."""
+"""Accounts: creation, login (throttled by services.accounts), revocable sessions, approval."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -71,32 +69,22 @@ def add_user(email: str, password: str, role: str, *, approved: bool | None = No
 
 
 def authenticate(email: str, password: str) -> User:
-    """Check credentials, counting failures and locking the account after too many."""
+    """Check credentials; every refusal does the same work and says the same thing.
+
+    Exactly one password hash is checked on every path (against a dummy hash for an unknown email),
+    so an unknown email, a wrong password and a deactivated account take equally long. Throttling
+    (per client, per account and client, per account) is `services.accounts`'s, before this runs.
+    """
     email = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    now = utcnow()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        raise LoginRefused(str(LOGIN_REFUSED))
-    if user.locked_until and user.locked_until > now:
-        audit.record("login.locked", user, {}, actor=user)
+    matches = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password or "")
+    if user is None or not matches or not user.active:
+        # The typed email is not kept: it may be a password typed into the wrong box.
+        action = "login.unknown" if user is None else "login.failed" if not matches else "login.inactive"
+        audit.record(action, user, {}, actor=user)
         db.session.commit()
         raise LoginRefused(str(LOGIN_REFUSED))
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"])
-            user.failed_logins = 0
-            audit.record("login.lockout", user, {}, actor=user)
-        else:
-            audit.record("login.failed", user, {}, actor=user)
-        db.session.commit()
-        raise LoginRefused(str(LOGIN_REFUSED))
-    if not user.active:
-        raise LoginRefused(str(LOGIN_REFUSED))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     audit.record("login", user, {}, actor=user)
     db.session.commit()
     return user

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from archive.forms.auth import ActionForm, RoleForm
 from archive.models import ROLES, User
+from archive.paging import page_number
 from archive.policy import access
 from archive.services import accounts
 from archive.services.audit import record_refusal
@@ -39,16 +40,16 @@ def users() -> str:
     status = request.args.get("status", "all")
     if status not in ("all", "pending", "inactive"):
         status = "all"
-    page = request.args.get("page", 1, type=int) or 1
-    return render_template("admin/users.html", rows=accounts.list_users(status, max(page, 1)), status=status,
+    page = page_number(request.args)
+    return render_template("admin/users.html", rows=accounts.list_users(status, page), status=status,
                            pending=accounts.pending_count(), roles=ROLES)
 
 
 @bp.get("/audit")
 def audit() -> str:
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number(request.args)
     action = request.args.get("action", "")
-    return render_template("admin/audit.html", entries=accounts.audit_page(max(page, 1), action),
+    return render_template("admin/audit.html", entries=accounts.audit_page(page, action),
                            action=action[:80])
 
 

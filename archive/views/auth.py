@@ -38,17 +38,18 @@ def _throttled(template: str, form: FlaskForm, refused: accounts.Throttled) -> t
 def login() -> Page:
     form = LoginForm()
     if form.validate_on_submit():
-        client = _client()
+        client, email = _client(), form.email.data or ""
         try:
-            accounts.check_client("login", client)
+            accounts.check_login(email, client)
         except accounts.Throttled as refused:
             return _throttled("auth/login.html", form, refused)
         try:
-            user = users.authenticate(form.email.data or "", form.password.data or "")
+            user = users.authenticate(email, form.password.data or "")
         except users.LoginRefused as refused:
-            accounts.note_attempt("login", client)
+            accounts.note_login_failure(email, client)
             flash(str(refused), "error")
             return render_template("auth/login.html", form=form), 401
+        accounts.note_login_success(email, client)
         login_user(user)
         if user.role == "researcher" and not user.approved:
             flash(_("You are logged in. Your researcher account is waiting for an admin's approval; until then you "
@@ -73,17 +74,17 @@ def logout() -> Response:
 def password() -> Page:
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        client = _client()
+        client, email = _client(), current_user.email
         try:
-            accounts.check_client("login", client)
+            accounts.check_login(email, client)
         except accounts.Throttled as refused:
             return _throttled("auth/password.html", form, refused)
         try:
             users.change_password(current_user._get_current_object(), form.old_password.data or "",
                                   form.new_password.data or "")
         except ValidationError as error:
-            if "old_password" in error.errors:
-                accounts.note_attempt("login", client)  # guessing the current password counts as a failed login
+            if "old_password" in error.errors:  # guessing the current password counts as a failed login
+                accounts.note_login_failure(email, client)
             for field, messages in error.errors.items():
                 getattr(form, field).errors = list(messages)
             return render_template("auth/password.html", form=form)

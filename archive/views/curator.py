@@ -27,6 +27,7 @@ from archive.i18n import label, other_locale
 from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
 from archive.policy import access
+from archive.security import UPLOAD_ENDPOINTS
 from archive.services import recordings, testimonies
 from archive.views.guards import require_curator
 from archive.services.errors import ConflictError, ValidationError
@@ -59,6 +60,9 @@ def _staff_only() -> None:
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     """Werkzeug refuses an oversized body before any view runs; say so on the page the curator came from."""
+    if request.endpoint not in UPLOAD_ENDPOINTS:  # a form that takes no file: the small body limit applies
+        return render_template("errors/error.html", code=413, name=error.name,
+                               description=_("The request is larger than the archive accepts.")), 413
     limit = format_bytes(current_app.config["MAX_UPLOAD_BYTES"])
     message = _("the file is larger than the %(limit)s upload limit. Nothing was stored.", limit=limit)
     testimony_id = (request.view_args or {}).get("testimony_id")

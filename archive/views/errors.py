@@ -41,7 +41,7 @@ _DESCRIPTIONS = {
     403: _l("You are not allowed to do this."),
     404: _l("There is no page at this address."),
     405: _l("This address does not accept that kind of request."),
-    413: _l("The upload is larger than the archive accepts."),
+    413: _l("The request is larger than the archive accepts."),
     416: _l("The requested range of the file is not available."),
     429: _l("Too many attempts. Please wait a while and try again."),
     500: _l("Something went wrong on our side. Nothing you entered was lost."),

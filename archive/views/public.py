@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from archive.paging import page_number
 from archive.services import catalog, listening, themes
 from archive.statistics_data import ARRIVALS
 
@@ -23,8 +24,7 @@ def home() -> str:
 
 @bp.get("/testimonies/")
 def testimonies() -> str:
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = catalog.list_testimonies(current_user, page=max(page, 1))
+    pagination = catalog.list_testimonies(current_user, page=page_number(request.args))
     return render_template("public/testimonies.html", pagination=pagination)
 
 

@@ -217,7 +217,8 @@ def test_failed_logins_are_throttled_per_client_address(app: Flask) -> None:
     # When the window has passed, the client may try again.
     for row in db.session.scalars(select(ClientThrottle)):
         row.window_start -= timedelta(hours=2)
-        row.blocked_until -= timedelta(hours=2) if row.blocked_until else timedelta(0)
+        if row.blocked_until is not None:
+            row.blocked_until -= timedelta(hours=2)
     db.session.commit()
     assert _attempt(client, user.email, PASSWORD, "203.0.113.7").status_code == 302
 
