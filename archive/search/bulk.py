@@ -1,7 +1,7 @@
 """Bulk indexing for rebuilds: serial for small inputs, worker processes for large ones.
 
-Each worker analyses its share of testimonies and writes its own segment of both physical
-indexes (the way Whoosh's multi-segment writer does); the parent then commits one table
+Each worker analyses its share of testimonies and writes its own segment of every physical
+index (the way Whoosh's multi-segment writer does); the parent then commits one table
 of contents listing every worker's segments. Workers are spawned, not forked, because
 the parent may hold Kiwi's native threads.
 """
@@ -22,7 +22,7 @@ from whoosh.writing import SegmentWriter
 
 from .analysis import Analyzer
 from .places import matcher_for
-from .schema import codec, prepare
+from .schema import INDEXES, audience_documents, codec, prepare
 
 PARALLEL_THRESHOLD = 64
 BATCH = 8
@@ -31,35 +31,41 @@ _POLL = 0.5
 _START_TIMEOUT = 60.0
 
 Progress = Callable[[int], None] | None
-# (public-only, full-only, shared) segments of one writer set.
-Segments = tuple[Any, Any, Any]
+# One writer set's segments: {index: segment} written for one index, and {group: segment}
+# written into the group's first index and shared (hard-linked) by all of its indexes.
+Segments = tuple[dict[str, Any], dict[tuple[str, ...], Any]]
 
 
 class _Writers:
-    """One build's writers: public-only and full-only documents, and documents shared by both.
+    """One build's writers: one per index, plus one per group of indexes sharing documents.
 
-    A public testimony without restricted text is the same document in both indexes (as in
-    a curator's save): it is written once, into a segment of the public index whose files
-    are hard-linked into the full index, instead of having its postings written twice.
+    A testimony whose document is the same for several audiences (a public testimony is
+    usually the same for the public and researchers) is written once, into a segment of the
+    group's first index whose files are hard-linked into the others, instead of having its
+    postings written once per index.
     """
 
     def __init__(self, directory: Path) -> None:
         """Open unlocked writers (the build directory belongs to this rebuild alone)."""
-        public = FileStorage(str(directory / "public")).open_index()
-        full = FileStorage(str(directory / "full")).open_index()
-        self.public, self.full, self.shared = (
-            SegmentWriter(index, _lk=False, limitmb=WRITER_MB, codec=codec()) for index in (public, full, public)
-        )
+        self.directory = directory
+        self.own = {name: self._writer(name) for name in INDEXES}
+        self.shared: dict[tuple[str, ...], SegmentWriter] = {}
+
+    def _writer(self, name: str) -> SegmentWriter:
+        index = FileStorage(str(self.directory / name)).open_index()
+        return SegmentWriter(index, _lk=False, limitmb=WRITER_MB, codec=codec())
 
     def add(self, doc: dict[str, Any], analyzer: Analyzer) -> None:
-        """Analyse one testimony and add it where its visibility allows."""
-        prepared = prepare(doc, analyzer)
-        if prepared.same_in_both():
-            self.shared.add_document(**prepared.fields(public=True))
-            return
-        self.full.add_document(**prepared.fields(public=False))
-        if prepared.visibility == "public":
-            self.public.add_document(**prepared.fields(public=True))
+        """Analyse one testimony's audience documents and add each where it belongs."""
+        for group, sub in audience_documents(doc):
+            prepared = prepare(sub, analyzer, group)
+            if len(group) == 1:
+                self.own[group[0]].add_document(**prepared.fields())
+                continue
+            writer = self.shared.get(group)
+            if writer is None:
+                writer = self.shared[group] = self._writer(group[0])
+            writer.add_document(**prepared.fields())
 
     def finish(self) -> Segments:
         """Write out the segments of the documents added (None where a writer got none).
@@ -67,18 +73,18 @@ class _Writers:
         Writers are only finalised: the temp directory they share belongs to the writer that
         commits the tables of contents. An empty writer's files are removed by that commit.
         """
-        segments = []
-        for writer in (self.public, self.full, self.shared):
+        def done(writer: SegmentWriter) -> Any:
             if writer._added:
-                segments.append(writer._finalize_segment())
-            else:
-                writer._close_segment()
-                segments.append(None)
-        return segments[0], segments[1], segments[2]
+                return writer._finalize_segment()
+            writer._close_segment()
+            return None
+
+        return ({name: done(w) for name, w in self.own.items()},
+                {group: done(w) for group, w in self.shared.items()})
 
     def cancel(self) -> None:
         """Drop whatever was written."""
-        for writer in (self.public, self.full, self.shared):
+        for writer in [*self.own.values(), *self.shared.values()]:
             if not writer.is_closed:
                 writer.cancel()
 
@@ -129,16 +135,22 @@ def _worker(directory: str, groups: list[list[str]] | None, jobs: Any, results: 
 
 
 def _commit(directory: Path, written: list[Segments]) -> None:
-    """List every writer set's segments in both tables of contents, sharing the shared ones."""
-    shared = [segs[2] for segs in written if segs[2] is not None]
-    _commit_segments(directory, "public", [segs[0] for segs in written] + shared)
-    for segment in shared:
-        for name in segment.list_files(FileStorage(str(directory / "public"))):
-            try:
-                os.link(directory / "public" / name, directory / "full" / name)
-            except OSError:
-                shutil.copy2(directory / "public" / name, directory / "full" / name)
-    _commit_segments(directory, "full", [segs[1] for segs in written] + shared)
+    """List every writer set's segments in each index's table of contents, linking shared ones."""
+    for name in INDEXES:
+        segments = [own.get(name) for own, _ in written]
+        for _, shared in written:
+            for group, segment in shared.items():
+                if segment is None or name not in group:
+                    continue
+                if name != group[0]:
+                    source = FileStorage(str(directory / group[0]))
+                    for filename in segment.list_files(source):
+                        try:
+                            os.link(directory / group[0] / filename, directory / name / filename)
+                        except OSError:
+                            shutil.copy2(directory / group[0] / filename, directory / name / filename)
+                segments.append(segment)
+        _commit_segments(directory, name, segments)
 
 
 def _commit_segments(directory: Path, name: str, segments: list[Any]) -> None:

@@ -24,8 +24,8 @@ from .places import matcher_for
 from .query import ParsedQuery, parse
 from .ranking import Weighting
 from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Passage, SearchRequest, SearchResults
-from .schema import SCHEMA_VERSION, PreparedDoc, codec, prepare
-from .storage import FULL, PUBLIC, Store, merge_policy
+from .schema import INDEXES, SCHEMA_VERSION, PreparedDoc, audience_documents, codec, prepare
+from .storage import PUBLIC, STAFF, Store, Writers, merge_policy
 from .suggest import suggest
 
 T = TypeVar("T")
@@ -36,7 +36,12 @@ SUGGEST_BELOW = 3
 MERGE_DELAY = 0.5
 MAX_PASSAGES = 50
 MAX_TESTIMONY_PASSAGES = 500
-_RESEARCHER_VISIBILITY = ("public", "researchers")
+# What each audience searches in its own index (restricted text only exists in staff documents).
+_TEXT_FIELDS = ("title", "names", "summary", "text")
+_STAFF_TEXT_FIELDS = (*_TEXT_FIELDS, "rtext")
+
+# One testimony: its audiences' documents, equal ones shared (empty: in no index).
+Prepared = tuple[int, list[PreparedDoc]]
 
 
 @dataclass
@@ -72,46 +77,55 @@ def _deleter(writer: SegmentWriter, table: DocTable | None) -> Callable[[int], N
     return delete
 
 
+def _deleters(
+    writers: Writers | dict[str, SegmentWriter], tables: dict[str, DocTable | None] | None = None
+) -> dict[str, Callable[[int], None]]:
+    """One deleting function per index."""
+    return {name: _deleter(writers[name], (tables or {}).get(name)) for name in INDEXES}
+
+
 def _write(
-    public: SegmentWriter,
-    full: SegmentWriter,
-    prepared: list[PreparedDoc],
+    writers: Writers | dict[str, SegmentWriter],
+    prepared: list[Prepared],
     removed: Iterable[int],
-    tables: tuple[DocTable | None, DocTable | None] = (None, None),
+    tables: dict[str, DocTable | None] | None = None,
+    shared: tuple[str, ...] = (),
 ) -> None:
-    """Put each document into the indexes its visibility allows and out of the others."""
-    delete_public, delete_full = _deleter(public, tables[0]), _deleter(full, tables[1])
-    for doc in prepared:
-        delete_full(doc.id)
-        full.add_document(**doc.fields(public=False))
-        delete_public(doc.id)
-        if doc.visibility == "public":
-            public.add_document(**doc.fields(public=True))
+    """Replace each testimony's document in every index: its audiences' documents in, others out.
+
+    With `shared`, documents for exactly that group of indexes are written only into its first
+    index (whose new segment commit_shared() then links into the others).
+    """
+    deleters = _deleters(writers, tables)
+    for doc_id, docs in prepared:
+        for delete in deleters.values():
+            delete(doc_id)
+        for doc in docs:
+            fields = doc.fields()
+            targets = doc.indexes[:1] if shared and doc.indexes == shared else doc.indexes
+            for name in targets:
+                writers[name].add_document(**fields)
     for doc_id in removed:
-        delete_public(doc_id)
-        delete_full(doc_id)
+        for delete in deleters.values():
+            delete(doc_id)
 
 
-def _write_shared(
-    public: SegmentWriter,
-    full: SegmentWriter,
-    prepared: list[PreparedDoc],
-    removed: Iterable[int],
-    tables: tuple[DocTable | None, DocTable | None],
-) -> None:
-    """Write documents identical in both indexes once (into public), deleting old copies in both."""
-    delete_public, delete_full = _deleter(public, tables[0]), _deleter(full, tables[1])
-    for doc in prepared:
-        delete_full(doc.id)
-        delete_public(doc.id)
-        public.add_document(**doc.fields(public=True))
-    for doc_id in removed:
-        delete_public(doc_id)
-        delete_full(doc_id)
+def _shared_group(prepared: list[Prepared]) -> tuple[str, ...]:
+    """The group of indexes every testimony of the batch shares one document with, if there is one.
+
+    A segment can only be linked into other indexes if every document in it belongs there: the
+    batch qualifies when all its testimonies split the indexes the same way, with one group of
+    several indexes (typically public + researcher, the staff document differing).
+    """
+    layouts = {tuple(doc.indexes for doc in docs) for _, docs in prepared}
+    if len(layouts) != 1:
+        return ()
+    groups = [group for group in next(iter(layouts)) if len(group) > 1]
+    return groups[0] if len(groups) == 1 else ()
 
 
 class SearchEngine:
-    """Full-text search over testimonies with audience-aware public and full indexes."""
+    """Full-text search over testimonies with one index per audience (public, researcher, staff)."""
 
     def __init__(
         self,
@@ -148,11 +162,18 @@ class SearchEngine:
         """Create empty indexes if there are none yet."""
         self._store.ensure()
 
-    def _prepare(self, docs: Iterable[dict[str, Any]]) -> list[PreparedDoc]:
-        return [prepare(doc, self._analyzer) for doc in docs]
+    def _prepare(self, docs: Iterable[dict[str, Any]]) -> list[Prepared]:
+        """Analyse each distinct audience document of each testimony once."""
+        return [
+            (int(doc["id"]), [prepare(sub, self._analyzer, group) for group, sub in audience_documents(doc)])
+            for doc in docs
+        ]
 
     def apply(self, upserts: list[dict[str, Any]], deletes: list[int]) -> None:
         """Add/replace and delete testimonies in one writer batch per physical index.
+
+        Each testimony's document for an audience replaces the old one in that audience's
+        index; an audience without a document (not allowed to see it) loses it.
 
         Raises IndexBusy when another process holds the index for longer than lock_timeout.
         A testimony both upserted and deleted in one batch ends up deleted.
@@ -161,7 +182,7 @@ class SearchEngine:
         removed = {int(doc_id) for doc_id in deletes}
         # Analyse before taking the lock: Kiwi time should not block other writers.
         prepared = self._prepare(doc for doc_id, doc in latest.items() if doc_id not in removed)
-        shared = bool(prepared) and all(doc.same_in_both() for doc in prepared)
+        shared = _shared_group(prepared) if prepared else ()
         with self._merge_guard:
             self._writing += 1
             self._merge_abort.set()
@@ -172,19 +193,17 @@ class SearchEngine:
                 if held.journal is not None:
                     self._store.record(held.journal, list(latest.values()), sorted(removed))
                 with self._lock:
-                    tables = (self._table_for(PUBLIC, held), self._table_for(FULL, held))
+                    tables = {name: self._table_for(name, held) for name in INDEXES}
+                _write(held, prepared, removed, tables, shared)
                 if shared:
-                    _write_shared(held.public, held.full, prepared, removed, tables)
-                    self._store.commit_shared(held, merge=not self._background)
-                else:
-                    _write(held.public, held.full, prepared, removed, tables)
+                    self._store.commit_shared(held, shared, merge=not self._background)
         finally:
             with self._merge_guard:
                 self._writing -= 1
                 if not self._writing:
                     self._merge_abort.clear()
         if shared and (not self._background or self._store.too_many_small()):
-            # The shared path commits the public index without merging: merge now (best effort).
+            # The shared path commits its first index without merging: merge now (best effort).
             self._store.merge(threading.Event())
         if self._background:
             self._schedule_merge()
@@ -210,7 +229,7 @@ class SearchEngine:
         view = self._views.get(name)
         if view is None or view.gen != held.gen:
             return None
-        writer = held.public if name == PUBLIC else held.full
+        writer = held[name]
         try:
             if view.searcher.reader().generation() == writer.generation - 1:
                 return view.table
@@ -290,11 +309,13 @@ class SearchEngine:
                     final[int(doc_id)] = None
             prepared = self._prepare(doc for doc in final.values() if doc is not None)
             removed = [doc_id for doc_id, doc in final.items() if doc is None]
-            public = SegmentWriter(FileStorage(str(directory / PUBLIC)).open_index(), codec=codec())
-            full = SegmentWriter(FileStorage(str(directory / FULL)).open_index(), codec=codec())
-            _write(public, full, prepared, removed)
-            public.commit(mergetype=merge_policy)
-            full.commit(mergetype=merge_policy)
+            writers = {
+                name: SegmentWriter(FileStorage(str(directory / name)).open_index(), codec=codec())
+                for name in INDEXES
+            }
+            _write(writers, prepared, removed)
+            for writer in writers.values():
+                writer.commit(mergetype=merge_policy)
 
         count = self._store.rebuild(build, replay)
         with self._lock:
@@ -336,6 +357,7 @@ class SearchEngine:
         if view is not None:
             view.close()
             del self._views[name]
+        self._store.complete(gen)
         searcher = self._store.open(gen, name).searcher(weighting=self._weighting)
         try:
             view = _View(gen, searcher, DocTable.load(searcher.reader()))
@@ -359,18 +381,16 @@ class SearchEngine:
 
     @staticmethod
     def _audience_setup(audience: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-        """Return (physical index, searchable fields, passage fields) for an audience."""
+        """Return (physical index, searchable fields, passage fields) for an audience.
+
+        Every audience searches its own index, which holds only what it may read: scores,
+        order and facet counts are computed from that set alone.
+        """
         if audience not in AUDIENCES:
             raise ValueError(f"unknown audience {audience!r}; expected one of {AUDIENCES}")
-        if audience == "staff":
-            return FULL, ("title", "names", "summary", "text", "rtext"), ("textpos", "rtextpos")
-        return (PUBLIC if audience == "public" else FULL), ("title", "names", "summary", "text"), ("textpos",)
-
-    @staticmethod
-    def _allowed(table: DocTable, audience: str) -> int:
-        if audience == "researcher":
-            return table.visible(_RESEARCHER_VISIBILITY)
-        return table.live
+        if audience == STAFF:
+            return STAFF, _STAFF_TEXT_FIELDS, ("textpos", "rtextpos")
+        return audience, _TEXT_FIELDS, ("textpos",)
 
     def stamps(self, audience: str = "staff") -> dict[int, str]:
         """Return id -> stamp of every testimony indexed for this audience."""
@@ -382,9 +402,7 @@ class SearchEngine:
             if view is None:
                 return {}
             table = view.table
-            return {
-                table.meta[d]["id"]: table.meta[d]["stamp"] for d in iter_bits(self._allowed(table, audience))
-            }
+            return {table.meta[d]["id"]: table.meta[d]["stamp"] for d in iter_bits(table.live)}
 
         return self._retrying(read)
 
@@ -411,11 +429,9 @@ class SearchEngine:
                 0, [], {name: {} for name in FACETS}, None, notices, req.page, req.per_page, 0
             )
         table = view.table
-        allowed = self._allowed(table, req.audience)
+        allowed = table.live
         reader = view.searcher.reader()
-        compiled = Compiler(
-            self._analyzer, reader, fields, None if allowed == table.live else allowed
-        ).compile(parsed)
+        compiled = Compiler(self._analyzer, reader, fields, allowed).compile(parsed)
         notices.extend(compiled.notices)
 
         ranked: list[tuple[float, int]] = []
@@ -496,12 +512,9 @@ class SearchEngine:
                 return []  # nothing to look for
             table = view.table
             docnum = table.by_id.get(int(testimony_id))
-            allowed = self._allowed(table, audience)
-            if docnum is None or not (allowed >> docnum) & 1:
+            if docnum is None or not (table.live >> docnum) & 1:
                 return []
-            compiler = Compiler(
-                self._analyzer, view.searcher.reader(), fields, None if allowed == table.live else allowed
-            )
+            compiler = Compiler(self._analyzer, view.searcher.reader(), fields, table.live)
             compiled = compiler.compile(parsed)
             found = find_passages(
                 view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None

@@ -3,6 +3,12 @@
 Document sets are Python ints used as bitsets (bit n = Whoosh docnum n): with a few
 thousand testimonies, intersecting and counting them costs microseconds, so facet
 counts for the whole result set are cheap for any query.
+
+Years (left the North, arrived in the South) are bands [low, high]: five-year bands in the
+public and researcher indexes unless the narrator consented to an exact year, exact years
+(low == high) for staff. Facets count five-year bands, a year filter selects the documents
+whose band overlaps it and sorting uses the band's first year, so nothing here can tell two
+years of one band apart unless the document itself holds the exact year.
 """
 
 from __future__ import annotations
@@ -20,14 +26,47 @@ from .results import FACETS
 BUCKET_YEARS = 5
 _YEAR_FACETS = {"left": "left", "arrived": "arrived"}
 _ORDERED_BY_VALUE = {"left", "arrived", "age"}
-_RANGE = re.compile(r"^\s*(\d{4})\s*(?:-|–|\.\.)\s*(\d{4})\s*$")
+_RANGE = re.compile(r"^\s*(\d{4})\s*(?:-|–|—|\.\.)\s*(\d{4})\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
+_DECADE = re.compile(r"^\s*(\d{3}0)s\s*$")
 
 
 def bucket(year: int) -> str:
     """Return the 5-year range label containing `year`, e.g. "2005-2009"."""
     low = year - year % BUCKET_YEARS
     return f"{low}-{low + BUCKET_YEARS - 1}"
+
+
+def band_of(value: Any) -> tuple[int, int] | None:
+    """(low, high) of a stored year: [low, high] or, in indexes built before bands, a plain year."""
+    if value in (None, "", []):
+        return None
+    if isinstance(value, (list, tuple)):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def facet_value(band: tuple[int, int]) -> str:
+    """The five-year range a band falls in ("2005-2009"), or the band itself if it spans more."""
+    low, high = band
+    if bucket(low) == bucket(high):
+        return bucket(low)
+    return f"{low}-{high}"
+
+
+def parse_years(value: str) -> tuple[int, int] | None:
+    """Read a year filter: "2007", "2005-2009" (also – or ..) or "2000s"; None if it is none."""
+    match = _RANGE.match(value)
+    if match is not None:
+        low, high = int(match.group(1)), int(match.group(2))
+        return min(low, high), max(low, high)
+    match = _YEAR.match(value)
+    if match is not None:
+        return int(match.group(1)), int(match.group(1))
+    match = _DECADE.match(value)
+    if match is not None:
+        return int(match.group(1)), int(match.group(1)) + 9
+    return None
 
 
 def to_bits(docnums: Iterable[int]) -> int:
@@ -59,7 +98,6 @@ class DocTable:
     meta: dict[int, dict[str, Any]] = field(default_factory=dict)
     by_id: dict[int, int] = field(default_factory=dict)
     values: dict[str, dict[str, int]] = field(default_factory=dict)
-    visibility: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, reader: Any) -> DocTable:
@@ -78,11 +116,11 @@ class DocTable:
             table.meta[docnum] = meta
             table.by_id[int(meta["id"])] = docnum
             bit = 1 << docnum
-            table.visibility[meta["vis"]] = table.visibility.get(meta["vis"], 0) | bit
             facet_values: dict[str, list[str]] = dict(meta["f"])
             for name, key in _YEAR_FACETS.items():
-                year = meta.get(key)
-                facet_values[name] = [bucket(int(year))] if year else []
+                band = band_of(meta.get(key))
+                meta[key] = band
+                facet_values[name] = [facet_value(band)] if band else []
             for name, values in facet_values.items():
                 slot = table.values.setdefault(name, {})
                 for value in values:
@@ -90,18 +128,9 @@ class DocTable:
         table.live = to_bits(live)
         return table
 
-    def visible(self, visibilities: Iterable[str] | None) -> int:
-        """Return the live documents with one of these visibilities (None: all)."""
-        if visibilities is None:
-            return self.live
-        bits = 0
-        for vis in visibilities:
-            bits |= self.visibility.get(vis, 0)
-        return bits
-
     def _years(self, key: str, low: int, high: int) -> int:
-        """Return the documents whose year field lies in [low, high]."""
-        return to_bits(d for d, m in self.meta.items() if m.get(key) and low <= int(m[key]) <= high)
+        """Return the documents whose year band overlaps [low, high]."""
+        return to_bits(d for d, m in self.meta.items() if m.get(key) and m[key][0] <= high and low <= m[key][1])
 
     def filter_bits(self, filters: dict[str, list[str]], notices: list[str]) -> dict[str, int]:
         """Return, per filtered facet, the documents having any selected value."""
@@ -117,16 +146,15 @@ class DocTable:
             understood = False
             for value in values:
                 if name in _YEAR_FACETS:
-                    years = _RANGE.match(value) or _YEAR.match(value)
+                    years = parse_years(value)
                     if years is None:
                         notices.append(
                             _l("Filter %(name)s=%(value)s is not a year or a year range and was ignored.", name=name,
                                value=repr(value))
                         )
                         continue
-                    low = int(years.group(1))
-                    high = int(years.group(years.lastindex or 1))
-                    bits |= self._years(_YEAR_FACETS[name], min(low, high), max(low, high))
+                    # A year inside a band selects the whole band: the filter never splits one.
+                    bits |= self._years(_YEAR_FACETS[name], *years)
                 else:
                     bits |= self.values.get(name, {}).get(value, 0)
                 understood = True
@@ -162,11 +190,23 @@ class DocTable:
         return out
 
     def order(self, docnums: Iterable[int], sort: str) -> list[int]:
-        """Order documents by interview date or arrival year; missing values go last."""
-        name = "date" if sort.lstrip("-") == "date" else "arrived"
+        """Order documents by interview date or arrival (band); missing values go last.
+
+        Within one arrival band documents keep the order of their ids, whichever way the
+        sort goes, so the order never tells two years of a band apart.
+        """
         meta = self.meta
         docnums = list(docnums)
-        present = [d for d in docnums if meta[d].get(name) not in (None, "")]
-        missing = sorted((d for d in docnums if meta[d].get(name) in (None, "")), key=lambda d: meta[d]["id"])
-        present.sort(key=lambda d: (meta[d][name], meta[d]["id"]), reverse=sort.startswith("-"))
+        descending = sort.startswith("-")
+        if sort.lstrip("-") == "date":
+            def key(d: int) -> Any:
+                return meta[d].get("date") or None
+            present = [d for d in docnums if key(d) is not None]
+            present.sort(key=lambda d: (key(d), meta[d]["id"]), reverse=descending)
+        else:
+            present = [d for d in docnums if meta[d].get("arrived")]
+            sign = -1 if descending else 1
+            present.sort(key=lambda d: (sign * meta[d]["arrived"][0], meta[d]["id"]))
+        placed = set(present)
+        missing = sorted((d for d in docnums if d not in placed), key=lambda d: meta[d]["id"])
         return present + missing

@@ -20,7 +20,16 @@ from .analysis import Analyzer, fold, normalize
 
 # Bump whenever indexed content changes shape; an index of another version is rebuilt at start.
 # 2: Korean words feed spelling suggestions.
-SCHEMA_VERSION = "2"
+# 3: one physical index per audience (public, researcher, staff); years as bands.
+SCHEMA_VERSION = "3"
+
+# One physical index per audience, named after it: each holds only the documents its audience
+# may search, so ranking statistics (document counts, frequencies, lengths) come from that set.
+INDEXES = ("public", "researcher", "staff")
+STAFF_INDEX = "staff"
+_LEGACY_REACH = {"public": INDEXES, "researchers": ("researcher", "staff")}
+# A band wider than this (in years) is not expanded into year terms (they would mean nothing).
+_MAX_BAND_YEARS = 20
 
 # Gaps keep phrases from matching across two transcript segments.
 SEGMENT_POSITION_GAP = 100
@@ -220,7 +229,7 @@ def codec() -> ArchiveCodec:
 
 
 def build_schema() -> Schema:
-    """Return the schema shared by the public and the full index."""
+    """Return the schema shared by the audiences' indexes."""
     return Schema(
         id=ID(unique=True),
         title=PostingsField("positions"),
@@ -276,37 +285,82 @@ class Segment:
 
 @dataclass
 class PreparedDoc:
-    """One testimony analysed once, ready for either physical index."""
+    """One audience's document of a testimony, analysed once, for the indexes in `indexes`.
+
+    Audiences whose documents are identical share one PreparedDoc (and, on disk, one segment).
+    """
 
     id: int
-    visibility: str
+    indexes: tuple[str, ...]
     common: dict[str, Any]
     text: dict[str, list[tuple[int, int, int]]]
     rtext: dict[str, list[tuple[int, int, int]]]
     words: set[str]
     segments: list[Segment] = field(default_factory=list)
 
-    def same_in_both(self) -> bool:
-        """Tell whether the public and the full index receive the same document.
+    def fields(self) -> dict[str, Any]:
+        """Return add_document() keyword arguments (the same for every index in `indexes`).
 
-        True for public testimonies without restricted text; the full index then also holds
-        their surface `words`, which are public anyway.
+        Restricted text (`rtext`) only exists in staff documents: `audience_documents` drops
+        restricted segments from every other audience's document before analysis. Surface
+        `words` feed spelling suggestions, which only ever read the public index.
         """
-        return self.visibility == "public" and not self.rtext and not any(s.restricted for s in self.segments)
-
-    def fields(self, public: bool) -> dict[str, Any]:
-        """Return add_document() keyword arguments for the public or the full index."""
         out = dict(self.common)
         out["text"] = out["textpos"] = self.text
-        segments = self.segments
-        if public:
-            # Only the public index feeds spelling suggestions, so only it needs surface words.
-            out["words"] = self.words
-            segments = [s for s in segments if not s.restricted]
-        else:
-            out["rtext"] = out["rtextpos"] = self.rtext
-        out["segs"] = pack_segments(segments)
+        out["rtext"] = out["rtextpos"] = self.rtext
+        out["words"] = self.words
+        out["segs"] = pack_segments(self.segments)
         return out
+
+
+def audience_documents(doc: dict[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Split one testimony into the documents each audience's index receives, equal ones grouped.
+
+    The archive sends `{"id", "stamp", "audiences": {"public": {...} | None, "researcher": ...,
+    "staff": ...}}`, each built from what that audience may see (None: not in its index). A
+    plain document with a `visibility` ("public", "researchers" or "staff") instead goes, as it
+    is, to the audiences that visibility reaches (tests and benchmarks use this form).
+    Whatever the form, restricted segments only ever reach the staff index.
+    """
+    doc_id = int(doc["id"])
+    per: dict[str, dict[str, Any]] = {}
+    if "audiences" in doc:
+        given = doc.get("audiences") or {}
+        for name in INDEXES:
+            sub = given.get(name)
+            if sub:
+                per[name] = {**sub, "id": doc_id, "stamp": str(doc.get("stamp") or sub.get("stamp") or "")}
+    else:
+        reach = _LEGACY_REACH.get(str(doc.get("visibility") or STAFF_INDEX), (STAFF_INDEX,))
+        per = {name: doc for name in reach}
+    for name, sub in per.items():
+        segments = sub.get("segments") or []
+        if name != STAFF_INDEX and any(s.get("restricted") for s in segments):
+            per[name] = {**sub, "segments": [s for s in segments if not s.get("restricted")]}
+    groups: list[tuple[list[str], dict[str, Any]]] = []
+    for name in INDEXES:
+        if name not in per:
+            continue
+        for names, found in groups:
+            if found == per[name]:
+                names.append(name)
+                break
+        else:
+            groups.append(([name], per[name]))
+    return [(tuple(names), found) for names, found in groups]
+
+
+def year_band(doc: dict[str, Any], band_key: str, year_key: str) -> list[int] | None:
+    """[low, high] of a year shown as a band (`band_key`: [low, high]) or exactly (`year_key`)."""
+    band = doc.get(band_key)
+    try:
+        if band:
+            low, high = int(band[0]), int(band[1])
+            return [min(low, high), max(low, high)]
+        year = doc.get(year_key)
+        return [int(year), int(year)] if year else None
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 _COUNT = struct.Struct("<I")
@@ -374,8 +428,12 @@ def _listed(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None and str(v) != ""]
 
 
-def prepare(doc: dict[str, Any], analyzer: Analyzer) -> PreparedDoc:
-    """Analyse one testimony dict into index fields (the only place that reads its shape)."""
+def prepare(doc: dict[str, Any], analyzer: Analyzer, indexes: tuple[str, ...] = INDEXES) -> PreparedDoc:
+    """Analyse one audience's testimony dict into index fields (the only place that reads its shape).
+
+    Years come as bands (`left_north` / `arrived_south`: [low, high]) or exact years
+    (`left_north_year` / `arrived_south_year`); an exact year is a band of one year.
+    """
     doc_id = int(doc["id"])
     words: set[str] = set()
     rwords: set[str] = set()  # surface words of restricted text are never kept
@@ -414,7 +472,6 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer) -> PreparedDoc:
         pos = end_pos + SEGMENT_POSITION_GAP
         chars += len(body) + SEGMENT_CHAR_GAP
 
-    visibility = str(doc.get("visibility") or "staff")
     route = _listed(doc.get("route_countries"))
     places = (
         _listed(doc.get("place_names"))
@@ -424,14 +481,14 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer) -> PreparedDoc:
     )
     tags = _listed(doc.get("tags"))
     langs = _listed(doc.get("languages"))
-    arrived = doc.get("arrived_south_year")
+    left = year_band(doc, "left_north", "left_north_year")
+    arrived = year_band(doc, "arrived_south", "arrived_south_year")
     meta = {
         "id": doc_id,
         "ext": str(doc.get("external_id") or ""),
         "title": str(doc.get("title") or ""),
         "stamp": str(doc.get("stamp") or ""),
-        "vis": visibility,
-        "left": doc.get("left_north_year"),
+        "left": left,
         "arrived": arrived,
         "date": date_key(doc.get("interview_date")),
         "f": {
@@ -455,9 +512,11 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer) -> PreparedDoc:
         "route": {slug(r) for r in route} | _place_terms(analyzer, route),
         "tag": {t.lower() for t in tags} | {slug(t) for t in tags},
         "lang": {slug(lang) for lang in langs},
-        "year": {str(int(arrived))} if arrived else set(),
+        # year: matches a band that overlaps the range asked for, never a year inside it.
+        "year": ({str(y) for y in range(arrived[0], arrived[1] + 1)}
+                 if arrived and arrived[1] - arrived[0] <= _MAX_BAND_YEARS else set()),
         "meta": json.dumps(meta, ensure_ascii=False).encode("utf-8"),
     }
     # Spelling suggestions draw on these public words: Latin ones and Korean content words.
     spellable = {w for w in words if (w.isascii() and w.isalpha() and len(w) > 2) or _HANGUL_WORD.fullmatch(w)}
-    return PreparedDoc(doc_id, visibility, common, text, rtext, spellable, segments)
+    return PreparedDoc(doc_id, tuple(indexes), common, text, rtext, spellable, segments)

@@ -3,8 +3,11 @@
 Layout of the index directory::
 
     current -> gen-<id>          symlink, replaced atomically when a rebuild finishes
-    gen-<id>/public/             Whoosh index: public testimonies, no restricted segments
-    gen-<id>/full/               Whoosh index: everything, with visibility and restricted flags
+    gen-<id>/public/             Whoosh index: what the public may read (public testimonies,
+                                 consented transcripts without restricted passages, generalised profiles)
+    gen-<id>/researcher/         Whoosh index: what approved researchers may read (the same rules,
+                                 public and researchers-only testimonies)
+    gen-<id>/staff/              Whoosh index: every testimony, restricted text in separate fields
     build-<id>/                  a rebuild in progress (with journal.jsonl of concurrent changes)
     init-<id>/                   the first, empty generation being created by ensure()
     REBUILDING                   names the build directory while a rebuild runs
@@ -33,11 +36,9 @@ from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from .results import IndexBusy
-from .schema import SCHEMA_VERSION, build_schema, codec
+from .schema import INDEXES, SCHEMA_VERSION, build_schema, codec
 
-PUBLIC = "public"
-FULL = "full"
-INDEXES = (PUBLIC, FULL)
+PUBLIC, RESEARCHER, STAFF = INDEXES
 CURRENT = "current"
 MARKER = "REBUILDING"
 JOURNAL = "journal.jsonl"
@@ -154,16 +155,18 @@ def _backoff(deadline: float, attempt: int) -> bool:
 
 @dataclass
 class Writers:
-    """Open writers on both physical indexes of one generation (both locks held)."""
+    """Open writers on every physical index of one generation (every lock held)."""
 
     gen: str
-    public: SegmentWriter
-    full: SegmentWriter
+    by_index: dict[str, SegmentWriter]
     journal: Path | None
 
+    def __getitem__(self, name: str) -> SegmentWriter:
+        return self.by_index[name]
+
     def cancel(self) -> None:
-        """Release both locks without writing anything (never masks the original error)."""
-        for writer in (self.public, self.full):
+        """Release every lock without writing anything (never masks the original error)."""
+        for writer in self.by_index.values():
             if writer.is_closed:
                 continue
             try:
@@ -229,11 +232,33 @@ class Store:
     # -- creating -------------------------------------------------------------------------
 
     def _create_generation(self, directory: Path) -> None:
-        """Create empty public and full indexes in `directory`."""
+        """Create an empty index per audience in `directory`."""
         for name in INDEXES:
             (directory / name).mkdir(parents=True, exist_ok=True)
             FileStorage(str(directory / name)).create_index(build_schema())
         (directory / "VERSION").write_text(SCHEMA_VERSION)
+
+    def complete(self, gen: str) -> None:
+        """Add empty indexes an older generation lacks (the layout before one index per audience).
+
+        Such a generation is outdated and being rebuilt; until the swap, the audiences whose
+        index is new find nothing rather than reading another audience's index.
+        """
+        if all(self.path(gen, name).is_dir() for name in INDEXES):
+            return
+        lock = self._acquire("INIT", max(self.lock_timeout, 30.0))
+        try:
+            for name in INDEXES:
+                directory = self.path(gen, name)
+                if directory.is_dir():
+                    continue
+                # Built aside and renamed: another process never opens a directory without an index.
+                building = self.root / gen / f".{name}-{random.getrandbits(32):08x}"
+                building.mkdir(parents=True)
+                FileStorage(str(building)).create_index(build_schema())
+                os.rename(building, directory)
+        finally:
+            lock.release()
 
     def _new_name(self, prefix: str) -> str:
         """Return a unique, time-ordered directory name."""
@@ -273,31 +298,34 @@ class Store:
             return None
 
     def lock_current(self, timeout: float | None = None) -> Writers:
-        """Open writers on both indexes of the current generation, retrying while busy."""
+        """Open writers on every index of the current generation, retrying while busy."""
         deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
         attempt = 0
         while True:
             gen = self.ensure()
-            public = full = None
+            opened: dict[str, SegmentWriter] = {}
             try:
-                public = self._try_writer(gen, PUBLIC)
-                full = self._try_writer(gen, FULL) if public is not None else None
+                self.complete(gen)
+                for name in INDEXES:
+                    writer = self._try_writer(gen, name)
+                    if writer is None:
+                        break
+                    opened[name] = writer
             except (OSError, EmptyIndexError):
                 pass  # the generation vanished under us (a rebuild swapped it): look again
-            if public is not None and full is not None:
+            if len(opened) == len(INDEXES):
                 if self.current() == gen:
-                    return Writers(gen, public, full, self._journal())
-                Writers(gen, public, full, None).cancel()
+                    return Writers(gen, opened, self._journal())
+                Writers(gen, opened, None).cancel()
                 continue  # a rebuild swapped generations while we waited: retry at once
-            if public is not None:
-                public.cancel()
+            Writers(gen, opened, None).cancel()
             if not _backoff(deadline, attempt):
                 raise IndexBusy("search index is locked by another writer")
             attempt += 1
 
     @contextmanager
     def writers(self, merge: bool = True) -> Iterator[Writers]:
-        """Hold both writers of the current generation; commit public first, then full.
+        """Hold the writers of the current generation; commit public, researcher, then staff.
 
         With `merge` False, small segments are left for merge() (run in the background).
         """
@@ -306,36 +334,39 @@ class Store:
         try:
             yield held
             # A caller may already have committed a writer itself (see commit_shared()).
-            for writer in (held.public, held.full):
+            for writer in held.by_index.values():
                 if not writer.is_closed:
                     writer.commit(mergetype=policy)
         except BaseException:
             held.cancel()
             raise
 
-    def commit_shared(self, held: Writers, merge: bool) -> None:
-        """Commit the public writer's new segment and add the very same files to the full index.
+    def commit_shared(self, held: Writers, group: tuple[str, ...], merge: bool) -> None:
+        """Commit the new segment of `group[0]` and add the very same files to the group's other indexes.
 
-        For testimonies whose public and full documents are identical (public, nothing
-        restricted), writing postings once and hard-linking the segment files halves the
-        work of a save. The public commit merges nothing, so its new segment holds exactly
-        the documents added in this batch.
+        For testimonies whose documents are identical for several audiences (typically public and
+        researcher), writing postings once and hard-linking the segment files saves the work of
+        a save. The first commit merges nothing, so its new segment holds exactly the documents
+        added in this batch (the caller adds nothing else to that writer).
         """
-        held.public.commit(mergetype=live_only_policy)
-        segment = held.public.get_segment()
-        source = self.path(held.gen, PUBLIC)
-        target = self.path(held.gen, FULL)
-        for name in segment.list_files(held.public.storage):
-            try:
-                os.link(source / name, target / name)
-            except OSError:
-                shutil.copy2(source / name, target / name)
-        shared = copy.copy(segment)
+        primary = held[group[0]]
+        primary.commit(mergetype=live_only_policy)
+        segment = primary.get_segment()
+        source = self.path(held.gen, group[0])
         policy = merge_policy if merge else light_policy
-        held.full.commit(mergetype=lambda writer, segments: [*policy(writer, segments), shared])
+        for other in group[1:]:
+            target = self.path(held.gen, other)
+            for name in segment.list_files(primary.storage):
+                try:
+                    os.link(source / name, target / name)
+                except OSError:
+                    shutil.copy2(source / name, target / name)
+            shared = copy.copy(segment)
+            held[other].commit(
+                mergetype=lambda writer, segments, shared=shared: [*policy(writer, segments), shared])
 
     def needs_merge(self) -> bool:
-        """Tell whether either index of the current generation has segments to merge."""
+        """Tell whether any index of the current generation has segments to merge."""
         gen = self.current()
         if gen is None:
             return False
@@ -388,7 +419,7 @@ class Store:
             return keep
 
         try:
-            for writer in (held.public, held.full):
+            for writer in held.by_index.values():
                 writer.commit(mergetype=policy)
         except MergeAborted:
             held.cancel()
@@ -402,8 +433,8 @@ class Store:
         """Merge each physical index into a single segment (purges lingering deleted terms)."""
         held = self.lock_current()
         try:
-            held.public.commit(mergetype=optimize_policy)
-            held.full.commit(mergetype=optimize_policy)
+            for writer in held.by_index.values():
+                writer.commit(mergetype=optimize_policy)
         except BaseException:
             held.cancel()
             raise
@@ -411,7 +442,7 @@ class Store:
     # -- rebuild journal --------------------------------------------------------------------
 
     def _journal(self) -> Path | None:
-        """Return the journal of a running rebuild (called with both write locks held)."""
+        """Return the journal of a running rebuild (called with every write lock held)."""
         try:
             build = (self.root / MARKER).read_text().strip()
         except OSError:

@@ -105,7 +105,7 @@ def test_rebuild_with_worker_processes(make_engine: Callable[..., SearchEngine])
     engine = make_engine()
     docs = [worker_doc(n, f"bulk{n}") for n in range(1, 81)]
     assert engine.rebuild(docs, workers=2) == 80
-    view = engine._view("full")
+    view = engine._view("staff")
     assert view is not None and len(view.searcher.reader().leaf_readers()) == 2  # one segment per worker
     assert len(engine.stamps()) == 80
     assert ids(engine.search(SearchRequest(q="bulk42"))) == [42]

@@ -288,9 +288,17 @@ def test_public_index_never_contains_restricted_or_non_public_text(engine: Searc
         assert not any(secret.encode() in term for term in terms), secret
     assert list(reader.field_terms("rtext")) == []
     assert set(engine.stamps("public")) == PUBLIC_IDS
-    assert (engine.index_dir / "current" / "public").is_dir() and (
-        engine.index_dir / "current" / "full"
-    ).is_dir()
+    assert all((engine.index_dir / "current" / name).is_dir() for name in ("public", "researcher", "staff"))
+
+
+def test_researcher_index_holds_only_what_researchers_may_read(engine: SearchEngine) -> None:
+    view = engine._view("researcher")
+    assert view is not None
+    terms = {term for _, term in view.searcher.reader().all_terms()}
+    for secret in (RESTRICTED_WORD, STAFF_WORD):
+        assert not any(secret.encode() in term for term in terms), secret
+    assert any(RESEARCHER_WORD.encode() in term for term in terms)
+    assert list(view.searcher.reader().field_terms("rtext")) == []
 
 
 def test_public_facets_count_public_testimonies_only(search: Search) -> None:
@@ -419,7 +427,7 @@ def test_segment_count_stays_small(make_engine: Callable[..., SearchEngine]) -> 
     engine = make_engine()
     for n in range(40):
         engine.apply([worker_doc(n, f"word{n}")], [])
-    view = engine._view("full")
+    view = engine._view("staff")
     assert view is not None
     assert len(view.searcher.reader().leaf_readers()) <= 8
     assert engine.search(SearchRequest(q="concurrency")).total == 40

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from archive.search import SearchEngine, SearchRequest, SearchResults
 from archive.search.schema import SCHEMA_VERSION
-from archive.search.storage import FULL, PUBLIC
+from archive.search.storage import PUBLIC, RESEARCHER, STAFF
 
 from tests.search.search_corpus import RESTRICTED_KOREAN, corpus
 
@@ -113,17 +113,19 @@ def test_korean_suggestions_never_come_from_restricted_or_hidden_text(korean: Se
 # -- the save path ----------------------------------------------------------------------------
 
 
-def test_public_testimony_is_written_once_and_shared_with_the_full_index(make_engine: Factory) -> None:
+def test_a_document_equal_for_every_audience_is_written_once_and_shared(make_engine: Factory) -> None:
     engine = make_engine()
     engine.apply([doc(1, "the barley harvest failed")], [])
-    assert segment_ids(engine, PUBLIC)[-1] == segment_ids(engine, FULL)[-1]
+    assert segment_ids(engine, PUBLIC)[-1] == segment_ids(engine, RESEARCHER)[-1] == segment_ids(engine, STAFF)[-1]
     for audience in ("public", "researcher", "staff"):
         assert ids(find(engine, "barley", audience=audience)) == [1]
-    # A restricted passage makes the two documents differ: each index gets its own.
+    # A restricted passage makes the staff document differ: public and researcher still share theirs.
     changed = doc(1, "the barley harvest failed|my cousin zelkovite crossed")
     changed["segments"][1]["restricted"] = True
     engine.apply([changed], [])
-    assert segment_ids(engine, PUBLIC)[-1] != segment_ids(engine, FULL)[-1]
+    assert segment_ids(engine, PUBLIC)[-1] == segment_ids(engine, RESEARCHER)[-1]
+    assert segment_ids(engine, PUBLIC)[-1] != segment_ids(engine, STAFF)[-1]
+    assert find(engine, "zelkovite", audience="researcher").total == 0
     assert find(engine, "zelkovite").total == 0
     assert ids(find(engine, "zelkovite", audience="staff")) == [1]
     assert ids(find(engine, "barley")) == [1]
@@ -151,11 +153,13 @@ def test_saves_replace_the_old_copy_through_the_cached_table(
     for round_ in range(3):
         assert find(engine, "plain", audience="staff").total == 5  # caches the searchers
         assert find(engine, "plain").total == 5
+        assert find(engine, "plain", audience="researcher").total == 5
         searched.clear()
         writer = other if round_ == 1 else engine  # round 1: the cached table is out of date
         writer.apply([doc(3, f"plain words revision{round_}", stamp=f"v{round_ + 2}-3")], [])
-        assert searched == ([] if writer is engine else ["3", "3"]), round_
-        for audience in ("public", "staff"):
+        # Round 1: the other engine deletes by term in each of the three indexes.
+        assert searched == ([] if writer is engine else ["3", "3", "3"]), round_
+        for audience in ("public", "researcher", "staff"):
             assert find(engine, "plain", audience=audience).total == 5, (round_, audience)
             assert ids(find(engine, f"revision{round_}", audience=audience)) == [3]
         assert engine.stamps("staff")[3] == f"v{round_ + 2}-3"
@@ -177,7 +181,7 @@ def test_background_merge_folds_small_segments_without_losing_anything(make_engi
         engine.apply([doc(i, f"merge test wordmark{i}")], [])
     engine.apply([], [2])
     assert _wait(lambda: not engine._store.needs_merge())
-    assert len(segment_ids(engine, PUBLIC)) < 8 and len(segment_ids(engine, FULL)) < 8
+    assert all(len(segment_ids(engine, name)) < 8 for name in (PUBLIC, RESEARCHER, STAFF))
     assert ids(find(engine, "merge", audience="staff", per_page=50)) == [1, 3, 4, 5, 6, 7, 8]
     assert ids(find(engine, "wordmark5")) == [5]
 
@@ -189,12 +193,12 @@ def test_a_merge_gives_way_and_leaves_the_index_as_it_was(
     monkeypatch.setattr(engine, "_schedule_merge", lambda: None)  # merge by hand below
     for i in range(1, 6):
         engine.apply([doc(i, f"small segment {i}")], [])
-    before = (segment_ids(engine, PUBLIC), segment_ids(engine, FULL))
+    before = tuple(segment_ids(engine, name) for name in (PUBLIC, RESEARCHER, STAFF))
     assert len(before[0]) == 5 and engine._store.needs_merge()
     abort = threading.Event()
     abort.set()  # a save wants the lock
     assert engine._store.merge(abort) is False
-    assert (segment_ids(engine, PUBLIC), segment_ids(engine, FULL)) == before
+    assert tuple(segment_ids(engine, name) for name in (PUBLIC, RESEARCHER, STAFF)) == before
     assert engine._store.merge(threading.Event()) is True
     assert len(segment_ids(engine, PUBLIC)) < 5 and not engine._store.needs_merge()
     for audience in ("public", "staff"):
@@ -230,6 +234,6 @@ def test_foreground_engines_keep_merging_the_public_index(make_engine: Factory) 
     for i in range(1, 13):
         engine.apply([doc(i, f"saved one by one mark{i}")], [])
     # Without merging, twelve saves would leave twelve one-testimony segments in each index.
-    assert len(segment_ids(engine, PUBLIC)) < 6 and len(segment_ids(engine, FULL)) < 6
+    assert all(len(segment_ids(engine, name)) < 6 for name in (PUBLIC, RESEARCHER, STAFF))
     assert not engine._store.needs_merge()
     assert find(engine, "saved", per_page=50).total == 12
