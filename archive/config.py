@@ -69,6 +69,8 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "OAI_PAGE_SIZE": int(os.environ.get("ARCHIVE_OAI_PAGE_SIZE", "50")),
         # The licence or rights statement of public testimonies, for IIIF `rights` and dc:rights.
         "RIGHTS_URI": os.environ.get("ARCHIVE_RIGHTS_URI", ""),
+        # Publishing a profile that fewer people are expected to share needs a written justification.
+        "DISCLOSURE_THRESHOLD": disclosure_threshold(os.environ.get("ARCHIVE_DISCLOSURE_THRESHOLD", "50")),
     }
     config.update(overrides)
     check_rights_uri(config["RIGHTS_URI"])
@@ -88,6 +90,18 @@ def check_rights_uri(value: str) -> None:
     if value and not _RIGHTS_URI.match(value):
         raise ValueError(f"ARCHIVE_RIGHTS_URI must be a Creative Commons licence or a RightsStatements.org "
                          f"statement URI (for example http://rightsstatements.org/vocab/InC-EDU/1.0/), not {value!r}")
+
+
+def disclosure_threshold(value: str) -> int:
+    """Read ARCHIVE_DISCLOSURE_THRESHOLD: a whole number of people, refused at start otherwise."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ValueError(f"ARCHIVE_DISCLOSURE_THRESHOLD must be a whole number of people (0 or more), "
+                         f"not {value!r}")
+    return number
 
 
 def _persistent_secret(data_dir: Path) -> str:

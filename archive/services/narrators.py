@@ -1,4 +1,4 @@
-"""Creating and editing narrators."""
+"""Creating and editing narrators, with the disclosure controls of their public profile."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,15 +8,19 @@ from flask_babel import lazy_gettext as _l
 
 from archive.extensions import db
 from archive.models import GENDERS, Narrator
+from archive.policy import disclosure
 from archive.services import audit
 from archive.services.errors import ValidationError
-from archive.services.fields import Collector, choice, optional_text, optional_year
+from archive.services.fields import Collector, FieldProblem, choice, flag, optional_text, optional_year
 from archive.services.vocabulary import find_category, find_place
 
 NARRATOR_FIELDS = (
     "pseudonym", "real_name", "public_name", "gender", "birth_year", "origin_province", "origin_place",
     "occupation", "education", "left_north_year", "arrived_south_year", "residence_region", "curator_notes",
+    "consent_detailed_profile", "exact_fields",
 )
+# How exactly the profile is published: every change gets its own audit entry as well (narrator.disclosure).
+DISCLOSURE_FIELDS = {"consent_detailed_profile", "exact_fields"}
 # Fields whose values are logged only as "changed": the audit log must not become a copy of real names.
 PRIVATE_FIELDS = {"real_name"}
 UNKNOWN_TERM = {
@@ -58,6 +62,18 @@ def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
             if category is None:
                 c.add(f"{prefix}{field}", UNKNOWN_TERM[field] % {"value": repr(str(raw)[:60])})
             values[field] = category
+    # The disclosure pair is read when either is given (forms always give both); otherwise left as it is,
+    # so an import or a script that does not know about it cannot change it.
+    if DISCLOSURE_FIELDS & set(data):
+        consent = flag(data.get("consent_detailed_profile"))
+        chosen = c.check(f"{prefix}exact_fields", exact_field_names, data.get("exact_fields")) or []
+        refused = [f for f in chosen if not consent]
+        for name in refused:
+            c.add(f"{prefix}exact_fields",
+                  _("%(field)s can be shown exactly only when the narrator consented to a detailed public profile",
+                    field=disclosure.EXACT_FIELD_LABELS[name]))
+        values["consent_detailed_profile"] = consent
+        values["exact_fields"] = chosen
     left, arrived, born = values["left_north_year"], values["arrived_south_year"], values["birth_year"]
     if left and arrived and arrived < left:
         c.add(f"{prefix}arrived_south_year",
@@ -69,6 +85,17 @@ def narrator_values(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     if c.errors:
         raise ValidationError(c.errors)
     return values
+
+
+def exact_field_names(value: Any) -> list[str]:
+    """Parse the fields to show exactly (a list or comma-separated names) in EXACT_FIELDS order."""
+    items = value if isinstance(value, (list, tuple, set)) else str(value or "").split(",")
+    names = {str(item).strip() for item in items if str(item).strip()}
+    unknown = sorted(names - set(disclosure.EXACT_FIELDS))
+    if unknown:
+        raise FieldProblem(_("unknown field %(value)s (known: %(known)s)", value=repr(unknown[0][:40]),
+                             known=", ".join(disclosure.EXACT_FIELDS)))
+    return [name for name in disclosure.EXACT_FIELDS if name in names]
 
 
 def apply_narrator(narrator: Narrator, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -89,6 +116,7 @@ def create_narrator(data: dict[str, Any], actor: Any = None) -> Narrator:
     db.session.add(narrator)
     db.session.flush()
     audit.record("narrator.create", narrator, {"changes": changes}, actor=actor)
+    _record_disclosure(narrator, changes, actor)
     db.session.commit()
     return narrator
 
@@ -98,8 +126,21 @@ def update_narrator(narrator: Narrator, data: dict[str, Any], actor: Any = None)
     changes = apply_narrator(narrator, narrator_values(data))
     if changes:
         audit.record("narrator.update", narrator, {"changes": changes}, actor=actor)
+        _record_disclosure(narrator, changes, actor)
         db.session.commit()
     return narrator
+
+
+def _record_disclosure(narrator: Narrator, changes: dict[str, list[Any]], actor: Any) -> None:
+    """Log consent and exact-field changes on their own, as testimonies log consent (testimony.access).
+
+    The narrator's testimonies are queued for the search index by the flush (services/changes.py), so
+    their documents, facets and OAI records follow the new profile.
+    """
+    changed = {k: v for k, v in changes.items() if k in DISCLOSURE_FIELDS and bool(v[0]) != bool(v[1])
+               or k == "exact_fields"}
+    if changed:
+        audit.record("narrator.disclosure", narrator, {"changes": changed}, actor=actor)
 
 
 def _describe(value: Any) -> Any:
