@@ -43,7 +43,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from archive.models.testimonies import LANGUAGES
-from archive.transcripts import ParsedSegment, TranscriptError, format_timestamp, parse_webvtt
+from archive.transcripts import ParsedSegment, TranscriptError, format_timestamp, parse_webvtt, read_markers
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
 OHMS_VERSION = "5.4"
@@ -56,7 +56,6 @@ _LANGUAGE_NAMES = {name.casefold(): code for code, name in LANGUAGES.items()} | 
 _SYNC_MARK_RE = re.compile(r"^(\d+)\((\d+)\)$")
 _PARAGRAPH_SPEAKER_RE = re.compile(
     r"^(?P<name>[^\W\d_][\w.'\u2019() -]{0,58}[\w.)]|[^\W\d_])\s*:\s+(?P<text>\S.*)$", re.S)
-_RESTRICTED_RE = re.compile(r"^\[restricted\]\s*", re.IGNORECASE)
 SECONDS_PER_WORD = 0.4
 
 
@@ -338,7 +337,8 @@ def _record(root: Element, lines: dict[Element, int], with_transcript: bool) -> 
     if with_transcript and out.legacy_transcript and transcript_node is not None:
         sync_node = _child(rec, "sync")
         segments, found = legacy_segments(transcript_node.text or "", _text(rec, "sync"), out.duration,
-                                          out.language, lines.get(sync_node) if sync_node is not None else None)
+                                          out.language, lines.get(sync_node) if sync_node is not None else None,
+                                          transcript_line=lines.get(transcript_node))
         out.segments = segments
         problems += found
     if with_transcript and out.vtt:
@@ -364,13 +364,16 @@ def _child_raw(parent: Element, name: str) -> str:
 
 
 def legacy_segments(transcript: str, sync: str, duration: float | None, language: str = "",
-                    sync_line: int | None = None) -> tuple[list[ParsedSegment], list[tuple[int | None, str]]]:
+                    sync_line: int | None = None, *, transcript_line: int | None = None,
+                    ) -> tuple[list[ParsedSegment], list[tuple[int | None, str]]]:
     """Passages from a legacy OHMS ``<transcript>`` timed by its ``<sync>`` minute marks.
 
     Each paragraph (lines separated by a blank line) becomes a passage; a leading ``NAME:`` is its
     speaker. ``<sync>`` says which line and word (from 1) is heard at each minute (``1:|13(3)|19(14)``);
     a passage starts at the time interpolated between the marks around its first word, so times are
-    approximate (OHMS itself only knows minutes).
+    approximate (OHMS itself only knows minutes). Markers before a paragraph's text are read as in every
+    transcript format (``[restricted]`` withholds it; an unknown marker is a problem on its line, counted
+    from ``transcript_line``, the line of the ``<transcript>`` element).
     """
     problems: list[tuple[int | None, str]] = []
     lines = transcript.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -378,14 +381,14 @@ def legacy_segments(transcript: str, sync: str, duration: float | None, language
     for line in lines:
         offsets.append(total)
         total += len(line.split())
-    paragraphs: list[tuple[int, list[str]]] = []  # (global index of the first word, lines)
+    paragraphs: list[tuple[int, list[str], int]] = []  # (global index of the first word, lines, first line)
     for number, line in enumerate(lines):
         if not line.strip():
             continue
         if number and lines[number - 1].strip() and paragraphs:
             paragraphs[-1][1].append(line)
         else:
-            paragraphs.append((offsets[number], [line]))
+            paragraphs.append((offsets[number], [line], number))
     points = [(0, 0.0)]
     interval, _, stamps = sync.partition(":")
     if sync.strip():
@@ -425,24 +428,20 @@ def legacy_segments(transcript: str, sync: str, duration: float | None, language
         return points[-1][1]
 
     segments: list[ParsedSegment] = []
-    for number, (first_word, paragraph) in enumerate(paragraphs):
-        text = " ".join(" ".join(paragraph).split())
-        speaker = None
-        restricted, text = _split_restricted(text)
+    marker_problems: list[tuple[int | None, str]] = []
+    for number, (first_word, paragraph, first_line) in enumerate(paragraphs):
+        markers = read_markers(" ".join(" ".join(paragraph).split()))
+        where = transcript_line + first_line if transcript_line is not None else None
+        marker_problems += [(where, f"<transcript>: {message}") for message in markers.problems]
+        text, speaker, restricted = markers.text, None, markers.restricted
         if match := _PARAGRAPH_SPEAKER_RE.match(text):
             if len(match["name"].split()) <= 5:
                 speaker, text = match["name"].strip(), match["text"]
-        if not restricted:
-            restricted, text = _split_restricted(text)
         start = round(at(first_word), 3)
         end = round(at(paragraphs[number + 1][0]) if number + 1 < len(paragraphs) else end_time, 3)
         if end <= start:
             end = round(start + max(len(text.split()) * SECONDS_PER_WORD, 1.0), 3)
         segments.append(ParsedSegment(start, end, speaker, text, restricted, language or None))
+    if marker_problems:
+        return [], marker_problems
     return segments, problems
-
-
-def _split_restricted(text: str) -> tuple[bool, str]:
-    """The archive's own exports mark withheld passages "[restricted]" (staff copies only)."""
-    match = _RESTRICTED_RE.match(text)
-    return (True, text[match.end():]) if match else (False, text)

@@ -23,11 +23,18 @@ spaces and whitespace is collapsed; control characters are removed.
 Overlapping cues are kept (narrators talk over interviewers) and cues out of
 order are sorted by start time rather than rejected.
 
-Restricted passages: a cue (or timestamped line) whose text begins with
-``[restricted]`` -- after the timestamp in text, before or after a ``<v>``
-span in WebVTT -- becomes ``restricted=True`` and the marker is removed, e.g.
-``[00:02:00] [restricted] Kim: text``. The exporters leave restricted passages
-out unless ``include_restricted=True``, and then write the same marker back.
+Restricted passages: a cue (or timestamped passage) whose text is preceded by
+``[restricted]`` (any case, spaces allowed inside the brackets: ``[ Restricted ]``)
+becomes ``restricted=True`` and the marker is removed. The marker may stand at the
+start (after the timestamp in text), after the speaker label or after a WebVTT
+``<v>`` voice span: ``[00:02:00] [restricted] Kim: text``, ``[00:02:00] Kim:
+[restricted] text``, ``<v Kim>[restricted] text``. Markers fail closed: any other
+bracketed word in those places (``[redacted]``, ``[private]``...) is reported as an
+unknown marker rather than published, and so is ``[restricted]`` anywhere else in
+a passage's text, where it would withhold nothing. Transcription notes such as
+``[laughs]`` or ``[inaudible]`` (``TRANSCRIPTION_NOTES``) stay in the text. The
+exporters leave restricted passages out unless ``include_restricted=True``, and
+then write the same marker back.
 
 Every parser collects all problems it finds and raises one ``TranscriptError``
 listing them with line numbers; no other exception escapes a parser. Messages are
@@ -64,7 +71,21 @@ _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]+)>")
 _LANG_SPAN_RE = re.compile(r"<lang(?:\.[^\s>]*)?[ \t]+([^>\s]+)[^>]*>")
 _VTT_TAG_RE = re.compile(r"<[^>\n]*>")
 _SRT_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>|\{\\[^}]*\}")
-_RESTRICTED_RE = re.compile(r"^\[restricted\]\s*", re.IGNORECASE)
+# A bracketed marker before a passage's text: short, one line, no nested brackets.
+_MARKER_RE = re.compile(r"\[([^\[\]\n]{0,60})\]\s*")
+_RESTRICTED_ANYWHERE_RE = re.compile(r"\[\s*restricted\s*\]", re.IGNORECASE)
+_NOTE_DURATION_RE = re.compile(r"\s+\d[\d:.,]*\s*(?:s|sec|secs|seconds|초)?$")
+# Bracketed notes transcribers put before a passage's text that describe the recording, not who may read
+# it; they stay in the text. Every other bracketed word there is refused as an unknown marker: it may be
+# meant to withhold the passage ([redacted], [private], [sealed], [비공개]...) and would otherwise be
+# published as text. Compared in lower case with spaces collapsed; a time or duration may follow
+# ("[inaudible 00:12:03]", "[pause 5s]"). Keep this list short and about sounds, never about access.
+TRANSCRIPTION_NOTES = frozenset({
+    "laughs", "laughing", "laughter", "chuckles", "sighs", "cries", "crying", "coughs", "applause", "music",
+    "inaudible", "unintelligible", "unclear", "crosstalk", "cross talk", "overlapping", "pause", "long pause",
+    "silence", "interruption", "noise", "background noise", "sic",
+    "웃음", "침묵", "울음", "한숨", "기침", "청취 불가", "불분명", "잡음",
+})
 # A leading "Name: " is a speaker only when it looks like a short name; the
 # limits keep ordinary sentences such as "He said, later: ..." as text.
 # The apostrophe may be typographic (U+2019) and the colon full-width (U+FF1A, common in Korean text).
@@ -183,14 +204,66 @@ def _split_speaker(text: str) -> tuple[str | None, str]:
     return _clean(match["name"]), match["text"]
 
 
-def _split_restricted(text: str) -> tuple[bool, str]:
-    """Detect and strip a leading restricted marker."""
-    match = _RESTRICTED_RE.match(text)
-    return (True, text[match.end() :]) if match else (False, text)
+class Markers(NamedTuple):
+    """What the markers before a passage's text say (see ``read_markers``)."""
+
+    restricted: bool
+    text: str  # the text without its [restricted] markers (speaker label and notes kept)
+    problems: list[str]  # unknown or misplaced markers, translated
 
 
-def _cue_content(raw: str, *, webvtt: bool) -> tuple[str | None, str, bool, str | None]:
-    """Return (speaker, text, restricted, language) from raw cue text."""
+def _note(content: str) -> bool:
+    """Whether a marker's content is a transcription note that may stay in the text."""
+    return _NOTE_DURATION_RE.sub("", content) in TRANSCRIPTION_NOTES
+
+
+def _misplaced(marker: str) -> str:
+    return gettext("%(marker)s stands inside the text, where it withholds nothing: put it before the text "
+                   "(start a new passage for the part to withhold)", marker=marker)
+
+
+def read_markers(text: str) -> Markers:
+    """Read the bracketed markers at the start of a passage and after its leading 'Name: ' label.
+
+    ``[restricted]`` (any case, spaces inside the brackets allowed) marks the passage and is removed;
+    transcription notes stay; any other marker there is reported as unknown, and ``[restricted]``
+    anywhere else in the text is reported as misplaced: a passage is never published with a marker
+    the archive did not understand.
+    """
+    restricted = False
+    problems: list[str] = []
+
+    def leading(value: str) -> tuple[list[str], str]:
+        nonlocal restricted
+        kept: list[str] = []
+        position = 0
+        while match := _MARKER_RE.match(value, position):
+            content = " ".join(match[1].lower().split())
+            if content == "restricted":
+                restricted = True
+            else:
+                kept.append(match[0].strip())
+                if not _note(content):
+                    problems.append(gettext(
+                        "unknown marker %(marker)s before the text: write [restricted] to withhold the passage, "
+                        "or remove the brackets (notes such as [laughs] or [inaudible] may stay)",
+                        marker=match[0].strip()))
+            position = match.end()
+        return kept, value[position:]
+
+    value = text.strip()
+    kept, rest = leading(value)
+    label = _SPEAKER_RE.match(rest)
+    if label and len(label["name"].split()) <= _MAX_SPEAKER_WORDS:
+        after_label, body = leading(rest[label.start("text"):])
+        rest = rest[: label.start("text")] + " ".join([*after_label, body]).strip()
+    out = " ".join([*kept, rest]).strip()
+    problems += [_misplaced(found[0]) for found in _RESTRICTED_ANYWHERE_RE.finditer(out)]
+    return Markers(restricted, out, problems)
+
+
+def _cue_content(raw: str, *, webvtt: bool) -> tuple[str | None, str, bool, str | None, list[str]]:
+    """Return (speaker, text, restricted, language, marker problems) from raw cue text."""
     voice = _VOICE_RE.search(raw)
     speaker = (_clean(html.unescape(voice.group(1))) or None) if voice else None
     lang = _LANG_SPAN_RE.search(raw) if webvtt else None
@@ -198,10 +271,11 @@ def _cue_content(raw: str, *, webvtt: bool) -> tuple[str | None, str, bool, str 
     text = _VTT_TAG_RE.sub("", raw) if webvtt else _SRT_TAG_RE.sub("", raw)
     if webvtt:
         text = html.unescape(text)  # WebVTT escapes &, < and > as entities; SubRip has no entities
-    restricted, text = _split_restricted(_clean(text))
+    markers = read_markers(_clean(text))
+    text = markers.text
     if speaker is None:
         speaker, text = _split_speaker(text)
-    return speaker, _clean(text), restricted, language
+    return speaker, _clean(text), markers.restricted, language, markers.problems
 
 
 def _parse_cues(
@@ -248,7 +322,8 @@ def _parse_cues(
                               start=start_text)
             problems.append((timing_line_no, message))
         raw_text = " ".join(line for _, line in body)
-        speaker, text, restricted, cue_language = _cue_content(raw_text, webvtt=webvtt)
+        speaker, text, restricted, cue_language, marker_problems = _cue_content(raw_text, webvtt=webvtt)
+        problems.extend((body[0][0] if body else timing_line_no, message) for message in marker_problems)
         if not text:
             problems.append((timing_line_no, gettext("cue has no text")))
         if start is not None and end is not None and end > start and text:
@@ -335,6 +410,7 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
         if match is None:
             if passages and line.strip():
                 passages[-1].parts.append(line)
+                problems.extend((line_no, _misplaced(found[0])) for found in _RESTRICTED_ANYWHERE_RE.finditer(line))
             continue  # lines before the first timestamp are a title or preamble
         start = _parse_clock(match["clock"])
         if start is None:
@@ -346,9 +422,10 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
             problems.append((line_no, gettext("timestamp [%(clock)s] is not after the one on line %(line)s; "
                                               "timestamps must increase", clock=match["clock"].strip(),
                                               line=passages[-1].line_no)))
-        restricted, rest = _split_restricted(_clean(match["rest"]))
-        speaker, body = _split_speaker(rest)
-        passages.append(_Passage(line_no, start, restricted, speaker, [body]))
+        markers = read_markers(_clean(match["rest"]))
+        problems.extend((line_no, message) for message in markers.problems)
+        speaker, body = _split_speaker(markers.text)
+        passages.append(_Passage(line_no, start, markers.restricted, speaker, [body]))
     segments: list[ParsedSegment] = []
     for position, passage in enumerate(passages):
         body = _clean(" ".join(passage.parts))

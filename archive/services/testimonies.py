@@ -19,6 +19,7 @@ from archive.services.fields import (
     seconds,
 )
 from archive.services.vocabulary import find_place, find_topic
+from archive.transcripts import read_markers
 
 SCALAR_FIELDS = (
     "title", "external_id", "interview_date", "interviewer", "interview_place", "languages", "summary", "access",
@@ -133,8 +134,16 @@ def segment_values(segments: Iterable[Any]) -> list[dict[str, Any]]:
         language = c.check(f"{key}.language", optional_text, get("language") or "", 10)
         if start is not None and end is not None and end <= start:
             c.add(f"{key}.end", _("(%(end)s) must be after start (%(start)s)", end=end, start=start))
-        out.append({"start": start, "end": end, "text": text, "speaker": speaker or "",
-                    "language": (language or "").lower(), "restricted": flag(get("restricted", False))})
+        # Typed or imported text follows the transcript formats' marker rule: [restricted] before the text
+        # withholds the passage, an unknown marker there is refused (archive/transcripts.py).
+        markers = read_markers(text or "")
+        for problem in markers.problems:
+            c.add(f"{key}.text", problem)
+        if text and not markers.text:
+            c.add(f"{key}.text", _("no text after the [restricted] marker"))
+        out.append({"start": start, "end": end, "text": markers.text if text else text, "speaker": speaker or "",
+                    "language": (language or "").lower(),
+                    "restricted": flag(get("restricted", False)) or markers.restricted})
     if c.errors:
         raise ValidationError(c.errors)
     return out

@@ -337,6 +337,33 @@ def test_malformed_vtt_reported_with_its_line_number(app: Flask, runner: FlaskCl
     assert count(models.Testimony) == 0
 
 
+def test_markers_in_line_transcripts_follow_the_transcript_rule(app: Flask, runner: FlaskCliRunner,
+                                                               source: Path) -> None:
+    records = read_lines(source / "collection.jsonl")
+    records[0]["transcript"][0]["text"] = "Kim: [ Restricted ] my brother lives in Hyesan."
+    records[0]["transcript"][2]["text"] = "[laughs] We crossed at night."
+    write_lines(source / "collection.jsonl", records)
+    assert run_import(runner, source / "collection.jsonl", source).exit_code == 0
+    t = get_testimony("t-001")
+    assert [(s.text, s.restricted) for s in t.segments] == [
+        ("Kim: my brother lives in Hyesan.", True), ("My cousin still works at the secret factory.", True),
+        ("[laughs] We crossed at night.", False)]
+
+
+def test_unknown_markers_are_refused_with_line_and_field(app: Flask, runner: FlaskCliRunner, source: Path) -> None:
+    records = read_lines(source / "collection.jsonl")
+    records[1]["transcript"] = [{"start": 0, "end": 1, "text": "[redacted] my brother"},
+                                {"start": 1, "end": 2, "speaker": "Kim", "text": "we left [restricted] then"}]
+    write_lines(source / "collection.jsonl", records)
+    (source / "vtt" / "lee.vtt").write_text("WEBVTT\n\n00:00:00.000 --> 00:00:00.800\n<v Lee>[private] spring\n")
+    result = run_import(runner, source / "collection.jsonl", source)
+    assert result.exit_code == 1
+    assert "line 2: transcript[1].text: unknown marker [redacted]" in result.output, result.output
+    assert "line 2: transcript[2].text: [restricted] stands inside the text" in result.output
+    assert "line 3: transcript_vtt: vtt/lee.vtt line 4: unknown marker [private]" in result.output
+    assert count(models.Testimony) == 0
+
+
 @pytest.mark.parametrize(("path", "fragment"), [
     ("vtt/missing.vtt", "cannot read"),
     ("../lee.vtt", "leaves the media root"),

@@ -136,3 +136,21 @@ def test_transcript_can_be_ignored() -> None:
     assert parse_ohms(xml, with_transcript=False).points[0].title == "T"
     with pytest.raises(OhmsError):
         parse_ohms(xml)
+
+
+def test_legacy_transcript_reads_restricted_markers_before_or_after_the_speaker() -> None:
+    xml = ("<ROOT><record>\n<transcript>INTERVIEWER: [laughs] Where?\n\nKIM: [ Restricted ] in Hyesan, by the mill\n\n"
+           "[restricted] LEE: my uncle</transcript></record></ROOT>")
+    assert [(s.speaker, s.text, s.restricted) for s in parse_ohms(xml).segments] == [
+        ("INTERVIEWER", "[laughs] Where?", False), ("KIM", "in Hyesan, by the mill", True),
+        ("LEE", "my uncle", True)]
+
+
+def test_legacy_transcript_unknown_and_misplaced_markers_are_reported_at_their_line() -> None:
+    xml = ("<ROOT><record>\n<transcript>\nA: one\n\nKIM: [redacted] my brother\n\n[private] two\n\n"
+           "B: three [restricted] four</transcript></record></ROOT>")
+    found = problems(xml)
+    assert [line for line, _ in found] == [5, 7, 9]
+    assert "unknown marker [redacted]" in found[0][1] and found[0][1].startswith("<transcript>: ")
+    assert "unknown marker [private]" in found[1][1]
+    assert "withholds nothing" in found[2][1]

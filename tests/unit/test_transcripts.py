@@ -270,6 +270,93 @@ def test_timestamped_restricted_marker() -> None:
     assert not segments[0].restricted
 
 
+# --- Markers before the text (fail closed) ------------------------------------
+
+def _one(fmt: str, text: str) -> str:
+    """A one-passage transcript in `fmt` whose passage reads `text` (second line of the file or later)."""
+    return {"txt": f"Interview 4\n[00:00:05] {text}\n",
+            "srt": f"1\n00:00:05,000 --> 00:00:09,000\n{text}\n",
+            "vtt": f"WEBVTT\n\n00:00:05.000 --> 00:00:09.000\n{text}\n"}[fmt]
+
+
+_TEXT_LINE = {"txt": 2, "srt": 3, "vtt": 4}
+
+
+@pytest.mark.parametrize("fmt", ["txt", "srt", "vtt"])
+@pytest.mark.parametrize("text", [
+    "[restricted] Kim: my brother lives in Hyesan",
+    "Kim: [restricted] my brother lives in Hyesan",
+    "Kim: [ Restricted ] my brother lives in Hyesan",
+    "[RESTRICTED]Kim: my brother lives in Hyesan",
+    "Kim:  [restricted]my brother lives in Hyesan",
+    "[laughs] [restricted] Kim: my brother lives in Hyesan",
+])
+def test_restricted_marker_before_or_after_the_speaker_in_every_format(fmt: str, text: str) -> None:
+    [segment] = parse_transcript(_one(fmt, text), fmt=fmt)
+    assert segment.restricted
+    assert "restricted" not in segment.text.lower() and segment.text.endswith("my brother lives in Hyesan")
+    if not text.startswith("[laughs]"):
+        assert (segment.speaker, segment.text) == ("Kim", "my brother lives in Hyesan")
+
+
+@pytest.mark.parametrize("cue", ["<v Kim>[ restricted ] my brother", "<v Kim><i>[Restricted]</i> my brother",
+                                 "[restricted] <v Kim>my brother", "<v Kim>[laughs][restricted] my brother"])
+def test_webvtt_restricted_marker_after_the_voice_tag(cue: str) -> None:
+    [segment] = parse_webvtt(_one("vtt", cue))
+    assert (segment.speaker, segment.restricted) == ("Kim", True)
+    assert segment.text.endswith("my brother") and "restricted" not in segment.text.lower()
+
+
+@pytest.mark.parametrize("fmt", ["txt", "srt", "vtt"])
+@pytest.mark.parametrize("text", ["[redacted] my brother", "Kim: [private] my brother", "Kim: [ Sealed ] x",
+                                  "[비공개] 오빠 이름", "[laughs] [confidential] x", "[restricted at her request] x"])
+def test_unknown_markers_before_the_text_are_reported_with_their_line(fmt: str, text: str) -> None:
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(_one(fmt, text), fmt=fmt)
+    assert problem_lines(caught.value) == [_TEXT_LINE[fmt]]
+    assert "unknown marker [" in str(caught.value) and "write [restricted]" in str(caught.value)
+
+
+def test_unknown_marker_in_a_voice_span_cue_is_reported() -> None:
+    with pytest.raises(TranscriptError, match=r"line 4: unknown marker \[withheld\]"):
+        parse_webvtt(_one("vtt", "<v Kim>[withheld] my brother"))
+
+
+@pytest.mark.parametrize("fmt", ["txt", "srt", "vtt"])
+@pytest.mark.parametrize("note", ["[laughs]", "[Inaudible]", "[ crosstalk ]", "[pause 5s]", "[inaudible 00:12:03]",
+                                  "[웃음]"])
+def test_transcription_notes_stay_in_the_text(fmt: str, note: str) -> None:
+    [segment] = parse_transcript(_one(fmt, f"Kim: {note} we left"), fmt=fmt)
+    assert (segment.speaker, segment.text, segment.restricted) == ("Kim", f"{note} we left", False)
+
+
+@pytest.mark.parametrize("fmt", ["txt", "srt", "vtt"])
+def test_restricted_marker_inside_the_text_is_reported_not_published(fmt: str) -> None:
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(_one(fmt, "Kim: we left, and [restricted] my brother stayed"), fmt=fmt)
+    assert problem_lines(caught.value) == [_TEXT_LINE[fmt]]
+    assert "withholds nothing" in str(caught.value)
+
+
+def test_restricted_marker_on_a_continuation_line_is_reported_on_that_line() -> None:
+    with pytest.raises(TranscriptError) as caught:
+        parse_timestamped("[00:00:05] Kim: we left\n[ restricted ] my brother stayed\n[00:00:09] ok")
+    assert problem_lines(caught.value) == [2]
+
+
+def test_brackets_later_in_the_text_and_long_brackets_are_text() -> None:
+    text = "[00:00:05] Kim: the year [1997] was hard\n[00:00:09] [" + "a" * 70 + "] is not a marker"
+    segments = parse_timestamped(text)
+    assert [s.text for s in segments] == ["the year [1997] was hard", "[" + "a" * 70 + "] is not a marker"]
+
+
+def test_markers_round_trip_through_the_staff_exports() -> None:
+    segments = [ParsedSegment(1.0, 2.0, "Kim", "[laughs] fine", False), ParsedSegment(2.0, 3.0, "Kim", "x", True)]
+    assert parse_webvtt(to_webvtt(segments, include_restricted=True)) == segments
+    parsed = parse_timestamped(to_plain_text(segments, include_restricted=True), total_duration=3.0)
+    assert [(s.speaker, s.text, s.restricted) for s in parsed] == [("Kim", "[laughs] fine", False), ("Kim", "x", True)]
+
+
 def test_timestamped_does_not_take_sentences_for_speakers() -> None:
     text = "[00:00] He said, after a long pause: we must go\n[00:05] http://example.org is a link"
     segments = parse_timestamped(text)
@@ -484,6 +571,7 @@ def _garbage(rng: random.Random) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_MARKER = re.compile(r"\[\s*restricted\s*\]", re.IGNORECASE)
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -513,4 +601,5 @@ def test_fuzzed_input_gives_segments_or_transcript_error(seed: int) -> None:
             for segment in segments:
                 assert segment.end > segment.start >= 0
                 assert segment.text and not _CONTROL.search(segment.text)
+                assert not _MARKER.search(segment.text), (text, segment)  # a marker is never published as text
     assert outcomes["parsed"] and outcomes["rejected"]

@@ -532,6 +532,22 @@ def test_edit_one_segment(client: FlaskClient, curator: Any, draft: models.Testi
     assert "End: (2.0) must be after start (4.0)" in html and "Text: is required" in html
 
 
+def test_segment_text_follows_the_marker_rule(client: FlaskClient, curator: Any, draft: models.Testimony) -> None:
+    segment = draft.segments[1]
+    page = f"/curate/testimonies/{draft.id}/segments/{segment.id}"
+    data = {k: v for k, v in load_form(client, page, page).items() if k != "restricted"}
+    response = client.post(page, data={**data, "text": "Pine: [ Restricted ] my brother in Hoeryong"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    s = db.session.get(Segment, segment.id)
+    assert (s.text, s.restricted) == ("Pine: my brother in Hoeryong", True)
+    data = {k: v for k, v in load_form(client, page, page).items() if k != "restricted"}
+    response = client.post(page, data={**data, "text": "[redacted] my brother"})
+    assert response.status_code == 400
+    assert "unknown marker [redacted] before the text" in html_of(response)
+    assert reload(draft).segments[1].text == "Pine: my brother in Hoeryong"
+
+
 def test_a_segment_is_only_reachable_through_its_testimony(client: FlaskClient, curator: Any, draft: models.Testimony,
                                                            factory: Any) -> None:
     other = factory.testimony(title="Other")
