@@ -28,10 +28,11 @@ from archive.extensions import db
 from archive.models.base import utcnow
 from archive.models import Narrator, RouteLeg, SearchOutbox, Segment, Testimony
 from archive.sanitize import html_to_text
-from archive.search import IndexBusy, SearchEngine, load_place_groups
+from archive.search import AUDIENCES, IndexBusy, SearchEngine, load_place_groups
 from archive.policy.access import testimony_visibility
+from archive.policy.protected import SegmentView, TestimonyView, audience_view
 from archive.services.changes import touched_testimony_ids
-from archive.services.vocabulary import DATA_DIR, age_group
+from archive.services.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
 _deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
@@ -209,11 +210,14 @@ def load_documents(session: Session, ids: Iterable[int]) -> tuple[list[dict[str,
 
 
 def _document_query(segments: bool = True) -> Any:
+    narrator = selectinload(Testimony.narrator)
     return select(Testimony).options(
         *([selectinload(Testimony.segments)] if segments else []),
         selectinload(Testimony.route).selectinload(RouteLeg.country),
-        selectinload(Testimony.topics), selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
-        selectinload(Testimony.narrator).selectinload(Narrator.origin_place),
+        selectinload(Testimony.topics), selectinload(Testimony.recordings),
+        narrator.selectinload(Narrator.origin_province), narrator.selectinload(Narrator.origin_place),
+        narrator.selectinload(Narrator.occupation), narrator.selectinload(Narrator.education),
+        narrator.selectinload(Narrator.residence_region),
     )
 
 
@@ -221,8 +225,8 @@ def _segment_rows(session: Session, ids: list[int]) -> dict[int, list[Any]]:
     """The segments of these testimonies as plain rows, in order (a rebuild reads millions)."""
     rows: dict[int, list[Any]] = {}
     query = (
-        select(Segment.testimony_id, Segment.id, Segment.start, Segment.end, Segment.speaker, Segment.text,
-               Segment.language, Segment.restricted)
+        select(Segment.testimony_id, Segment.id, Segment.position, Segment.start, Segment.end, Segment.speaker,
+               Segment.text, Segment.language, Segment.restricted)
         .where(Segment.testimony_id.in_(ids))
         .order_by(Segment.testimony_id, Segment.position, Segment.id)
     )
@@ -232,51 +236,76 @@ def _segment_rows(session: Session, ids: list[int]) -> dict[int, list[Any]]:
 
 
 def build_document(t: Testimony, segments: list[Any] | None = None) -> dict[str, Any]:
-    """The plain document the engine indexes; real names and consent notes are never part of it.
+    """The document the engine indexes: one per audience, each built from that audience's protected view.
+
+    An audience that may not see the testimony gets None (the engine removes it from that
+    audience's index). Everything in an audience's document comes from `audience_view`:
+    transcript text only with transcript access (consent, for researchers as for the public)
+    and without withheld passages, speaker labels with the narrator's real name replaced,
+    the generalised profile (bands, province) unless the audience is staff. Consent notes are
+    never part of any document, and real names of none but the staff one (a speaker label
+    there may still carry it; labels are not indexed).
 
     `segments` (rows with the Segment columns) saves loading `t.segments` as objects.
     """
+    visibility = testimony_visibility(t)
+    audiences: dict[str, dict[str, Any] | None] = {}
+    for audience in AUDIENCES:
+        view = audience_view(audience, t)
+        audiences[audience] = None if view is None else _audience_document(view, segments)
     n = t.narrator
-    if segments is None:
-        segments = list(t.segments)
-    places = []
-    for place in (n.origin_province, n.origin_place):
-        if place is not None:
-            places.append(place.name_en)
-    places += [leg.place for leg in t.route if leg.place]
     return {
         "id": t.id,
-        "external_id": t.external_id or "",
-        "title": t.title,
-        "summary": html_to_text(t.summary),
-        "pseudonym": n.pseudonym,
-        "public_name": n.public_name if t.consent_name else None,
-        "origin_province": n.origin_province.slug if n.origin_province else None,
-        "origin_place": n.origin_place.slug if n.origin_place else None,
+        "stamp": f"{t.version}:{t.updated_at.isoformat()}:{n.updated_at.isoformat()}:{visibility}",
+        "audiences": audiences,
+    }
+
+
+def _band(band: Any) -> list[int] | None:
+    return None if band is None else [band.low, band.high]
+
+
+def _audience_document(view: TestimonyView, rows: list[Any] | None) -> dict[str, Any]:
+    """One audience's document: only what `view` shows."""
+    profile = view.narrator
+    passages: list[SegmentView]
+    if not view.can_read_transcript:
+        passages = []
+    elif rows is None:
+        passages = view.segments
+    else:
+        passages = [view.segment_from_row(row) for row in rows]
+    places = [place.name_en for place in (profile.home_province, profile.home_place) if place is not None]
+    places += [stop.place for stop in view.route if stop.place]
+    # The public and researchers find the narrator by the name they are shown; staff also by the
+    # pseudonym and the public name whatever the consent (never by the real name).
+    names = [profile.display_name] if not view.staff else [view.model.narrator.pseudonym,
+                                                           view.model.narrator.public_name]
+    return {
+        "external_id": view.external_id or "",
+        "title": view.title,
+        "summary": html_to_text(view.summary),
+        "pseudonym": names[0],
+        "public_name": names[1] if len(names) > 1 else None,
+        "origin_province": profile.home_province.slug if profile.home_province else None,
+        "origin_place": profile.home_place.slug if profile.home_place else None,
         "place_names": places,
-        "route_countries": list(dict.fromkeys(leg.country.slug for leg in t.route)),
-        "tags": [topic.slug for topic in t.topics],
-        "languages": t.languages,
-        "gender": n.gender,
-        "birth_year": n.birth_year,
-        "left_north_year": n.left_north_year,
-        "arrived_south_year": n.arrived_south_year,
-        "age_group": age_group(n.age_at_arrival),
-        "occupation": n.occupation.slug if n.occupation else None,
-        "education": n.education.slug if n.education else None,
-        "residence_region": n.residence_region.slug if n.residence_region else None,
-        "interview_date": t.interview_date,
-        "visibility": testimony_visibility(t),
-        "stamp": f"{t.version}:{t.updated_at.isoformat()}:{n.updated_at.isoformat()}:{testimony_visibility(t)}",
+        "route_countries": list(dict.fromkeys(stop.country.slug for stop in view.route if stop.country)),
+        "tags": [topic.slug for topic in view.topics],
+        "languages": view.languages,
+        "gender": profile.gender,
+        "left_north": _band(profile.left),
+        "arrived_south": _band(profile.arrived),
+        "age_group": profile.age_group,
+        "occupation": profile.occupation.slug if profile.occupation else None,
+        "education": profile.education.slug if profile.education else None,
+        "residence_region": profile.residence.slug if profile.residence else None,
+        "interview_date": view.interview_date,
+        # Withheld passages are left out altogether; only staff documents hold restricted ones.
         "segments": [
             {"id": s.id, "start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,
-             "language": s.language or (t.languages[0] if t.languages else ""), "restricted": s.restricted}
-            for s in segments
-        ] if t.consent_transcript or testimony_visibility(t) != "public" else [
-            # Without consent to publish the transcript, the public index holds no transcript text.
-            {"id": s.id, "start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,
-             "language": s.language, "restricted": True}
-            for s in segments
+             "language": s.language or view.main_language, "restricted": s.restricted}
+            for s in passages if not s.withheld
         ],
     }
 

@@ -113,8 +113,15 @@ def test_rebuild_and_save_paths_build_the_same_documents(app: Flask, factory: An
     assert missing == [] and len(saved) == 3
     for doc in saved:
         assert rebuilt[doc["id"]] == doc
-    assert [s["text"] for s in rebuilt[kept[0].id]["segments"]] == ["first passage", "second passage"]
-    assert [s["restricted"] for s in rebuilt[kept[1].id]["segments"]] == [True, True]
+    audiences = rebuilt[kept[0].id]["audiences"]
+    assert [s["text"] for s in audiences["staff"]["segments"]] == ["first passage", "second passage"]
+    assert [s["restricted"] for s in audiences["staff"]["segments"]] == [False, True]
+    for audience in ("public", "researcher"):
+        assert [s["text"] for s in audiences[audience]["segments"]] == ["first passage"]
+    # Without consent to the transcript, no audience but staff gets any of its text.
+    unconsented = rebuilt[kept[1].id]["audiences"]
+    assert unconsented["public"]["segments"] == unconsented["researcher"]["segments"] == []
+    assert len(unconsented["staff"]["segments"]) == 2
 
 
 def _write_many(database_url: str, data_dir: str, worker: int, count: int) -> None:
