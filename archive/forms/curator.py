@@ -97,6 +97,11 @@ def optional_choice(choices: Iterable[SelectChoice]) -> Choices:
 
 # ---------------------------------------------------------------- narrators
 
+# The profile fields a curator may show exactly (archive/policy/disclosure.py EXACT_FIELDS), for people.
+EXACT_FIELD_CHOICES = [("birth_year", _l("Exact birth year")), ("home_place", _l("Home town")),
+                       ("left_north_year", _l("Exact year left")), ("arrived_south_year", _l("Exact year arrived"))]
+
+
 class NarratorForm(FlaskForm):
     """Every narrator field; vocabulary choices are filled in by the view."""
 
@@ -119,6 +124,11 @@ class NarratorForm(FlaskForm):
     arrived_south_year = StringField(_l("Year arrived in the South"))
     curator_notes = TextAreaField(_l("Curator notes"), validators=[Length(max=20000)],
                                   description=_l("Internal notes; never shown publicly."))
+    consent_detailed_profile = BooleanField(_l("The narrator consented to a detailed public profile"))
+    exact_fields = MultiCheckboxField(
+        _l("Show exactly"), choices=options(EXACT_FIELD_CHOICES), validate_choice=False,
+        description=_l("Only with the consent above. Otherwise public and researcher pages show the birth decade, "
+                       "the home province only and five-year bands for the years of leaving and arriving."))
     # The narrator's last-saved time when the form was rendered: a later save by someone else is refused.
     loaded = StringField(_l("Loaded"), widget=HiddenInput())
 
@@ -137,7 +147,7 @@ class NarratorForm(FlaskForm):
         return {name: self[name].data for name in (
             "pseudonym", "real_name", "public_name", "gender", "birth_year", "origin_province", "origin_place",
             "occupation", "education", "residence_region", "left_north_year", "arrived_south_year",
-            "curator_notes")}
+            "curator_notes", "consent_detailed_profile", "exact_fields")}
 
 
 def narrator_data(narrator: Any) -> dict[str, Any]:
@@ -156,6 +166,8 @@ def narrator_data(narrator: Any) -> dict[str, Any]:
         "education": slug(narrator.education), "residence_region": slug(narrator.residence_region),
         "left_north_year": year(narrator.left_north_year), "arrived_south_year": year(narrator.arrived_south_year),
         "curator_notes": narrator.curator_notes or "",
+        "consent_detailed_profile": bool(narrator.consent_detailed_profile),
+        "exact_fields": list(narrator.exact_fields),
         "loaded": narrator.updated_at.isoformat() if narrator.updated_at else "",
     }
 

@@ -26,7 +26,7 @@ from archive.forms import curator as forms
 from archive.i18n import label, other_locale
 from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
-from archive.policy import access
+from archive.policy import access, disclosure, protected
 from archive.security import UPLOAD_ENDPOINTS
 from archive.services import recordings, testimonies
 from archive.views.guards import require_curator
@@ -243,7 +243,7 @@ def edit_narrator(narrator_id: int) -> Page:
     narrator = db.get_or_404(Narrator, narrator_id)
     if not request.method == "POST":
         form = _with_choices(forms.NarratorForm(formdata=None, data=forms.narrator_data(narrator)))
-        return render_template("curator/narrator.html", form=form, narrator=narrator)
+        return _narrator_page(form, narrator)
     form = _with_choices(forms.NarratorForm())
     conflict = None
     if form.validate():
@@ -253,7 +253,7 @@ def edit_narrator(narrator_id: int) -> Page:
             conflict = _("This narrator was changed by someone else (saved at %(saved)s UTC) after you opened the "
                          "form. Nothing was saved; reload the page to see the changes.",
                          saved=saved[:19].replace("T", " "))
-            return render_template("curator/narrator.html", form=form, narrator=narrator, conflict=conflict), 409
+            return _narrator_page(form, narrator, conflict=conflict), 409
         try:
             update_narrator(narrator, form.values())
         except ValidationError as error:
@@ -262,7 +262,14 @@ def edit_narrator(narrator_id: int) -> Page:
         else:
             flash(_("Narrator “%(name)s” saved.", name=narrator.pseudonym), "info")
             return redirect(url_for(".dashboard", _anchor="narrators"))
-    return render_template("curator/narrator.html", form=form, narrator=narrator), 400
+    return _narrator_page(form, narrator), 400
+
+
+def _narrator_page(form: forms.NarratorForm, narrator: Narrator, conflict: str | None = None) -> str:
+    """The edit page with the saved narrator's public profile and its population estimate beside the form."""
+    profile = protected.profile_view(narrator, access.PUBLIC)
+    return render_template("curator/narrator.html", form=form, narrator=narrator, conflict=conflict,
+                           profile=profile, estimate=disclosure.estimate(profile))
 
 
 # ---------------------------------------------------------------- testimonies
