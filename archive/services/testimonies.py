@@ -215,10 +215,21 @@ def create_testimony(data: dict[str, Any], narrator: Any, actor: Any = None) -> 
 
 
 def update_testimony(testimony: Testimony, data: dict[str, Any], expected_version: int | None,
-                     actor: Any = None) -> Testimony:
-    """Save the edited scalar fields, refusing stale forms."""
+                     actor: Any = None, widen: bool = True) -> Testimony:
+    """Save the edited scalar fields, refusing stale forms.
+
+    widen=False (the curators' forms) refuses a status or access change that would show the testimony
+    to more people: that goes through the publication checklist (services/publishing.py).
+    """
     check_version(testimony, expected_version)
-    changes = _apply_scalars(testimony, testimony_values(data, defaults=False))
+    values = testimony_values(data, defaults=False)
+    if not widen:
+        from archive.services import publishing  # publishing builds on this module
+
+        wider = publishing.widened_audience(testimony, values)
+        if wider is not None:
+            raise ValidationError({"access": [publishing.widening_message(wider)]})
+    changes = _apply_scalars(testimony, values)
     if "narrator" in data and data["narrator"] is not None and data["narrator"] is not testimony.narrator:
         changes["narrator"] = [testimony.narrator_id, data["narrator"].id]
         testimony.narrator = data["narrator"]
@@ -303,9 +314,20 @@ def update_segment(testimony: Testimony, segment: Segment, data: dict[str, Any],
     return commit_change(testimony, "testimony.segment", changes, actor)
 
 
-def publish_testimony(testimony: Testimony, expected_version: int | None, actor: Any = None) -> Testimony:
-    """Publish a testimony (its access level still decides who sees it)."""
+def publish_testimony(testimony: Testimony, expected_version: int | None, actor: Any = None,
+                      widen: bool = True) -> Testimony:
+    """Publish a testimony (its access level still decides who sees it).
+
+    widen=False (the curators' Publish button) refuses when that would show it outside staff: the
+    publication checklist does that (services/publishing.py); imports and scripts keep this path.
+    """
     check_version(testimony, expected_version)
+    if not widen:
+        from archive.services import publishing  # publishing builds on this module
+
+        wider = publishing.widened_audience(testimony, {"status": "published"})
+        if wider is not None:
+            raise ValidationError({"__all__": [publishing.widening_message(wider)]})
     changes = _apply_scalars(testimony, {"status": "published"})
     return commit_change(testimony, "testimony.publish", changes, actor) if changes else testimony
 

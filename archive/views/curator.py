@@ -7,6 +7,7 @@ conflicting save, 413 for an oversized upload); success flashes and redirects.
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -308,7 +309,7 @@ def save_metadata(testimony_id: int) -> Page:
     if narrator is None or _external_id_taken(form, t.id):
         return _edit_page(t, 400, "metadata", metadata=form)
     try:
-        testimonies.update_testimony(t, {**form.values(), "narrator": narrator}, form.version.data)
+        testimonies.update_testimony(t, {**form.values(), "narrator": narrator}, form.version.data, widen=False)
     except (ConflictError, ValidationError) as error:
         return _refused(t, "metadata", form, error)
     return _saved(t, _("Details saved."), "metadata")
@@ -454,7 +455,8 @@ def edit_segment(testimony_id: int, segment_id: int) -> Page:
 
 @bp.post("/testimonies/<int:testimony_id>/publish")
 def publish(testimony_id: int) -> Page:
-    return _publication(testimony_id, "publish", testimonies.publish_testimony)
+    # Showing it outside staff goes through the checklist (archive/views/publishing.py).
+    return _publication(testimony_id, "publish", partial(testimonies.publish_testimony, widen=False))
 
 
 @bp.post("/testimonies/<int:testimony_id>/unpublish")
@@ -471,6 +473,10 @@ def _publication(testimony_id: int, action: str, service: Any) -> Page:
         service(t, form.version.data)
     except ConflictError as error:
         return _refused(t, "publication", form, error, form_key=action)
+    except ValidationError:
+        db.session.rollback()
+        flash(_("Publishing would show this testimony outside staff: review the checklist, then confirm."), "info")
+        return redirect(url_for("publishing.checklist", testimony_id=t.id))
     if action == "unpublish":
         return _saved(t, _("Unpublished: the testimony is a draft again and has left every public page."),
                       "publication")
