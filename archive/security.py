@@ -31,7 +31,8 @@ class LimitedRequest(Request):
     """A request whose body limit depends on its route: large for uploads, small everywhere else.
 
     Werkzeug applies the limit to a declared Content-Length and to streamed (chunked) bodies alike,
-    whoever reads the body first (the CSRF check, a form, a view).
+    whoever reads the body first (the CSRF check, a form, a view); a streamed body is never read
+    past the limit.
     """
 
     @property
@@ -56,8 +57,16 @@ def init_app(app: Flask) -> None:
     def _refuse_large_bodies() -> None:
         # Also for routes that never read their body: the answer is the same everywhere.
         limit = request.max_content_length
-        if limit is not None and (request.content_length or 0) > limit:
+        if limit is None:
+            return
+        if (request.content_length or 0) > limit:
             raise RequestEntityTooLarge()
+        if (request.content_length is None and "wsgi.input_terminated" in request.environ
+                and request.endpoint not in UPLOAD_ENDPOINTS):
+            # A streamed (chunked) body declares no length, and Werkzeug's form parser would silently cut it
+            # at the limit: read it here (at most `limit` bytes, kept for the parser) and refuse anything longer.
+            request.get_data(cache=True)
+            request.stream.read(1)  # past the limit Werkzeug raises RequestEntityTooLarge
 
     # First of all before-request hooks, so not even the CSRF check reads an oversized body.
     app.before_request_funcs.setdefault(None, []).insert(0, _refuse_large_bodies)

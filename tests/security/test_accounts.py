@@ -306,3 +306,133 @@ def test_login_redirects_only_to_local_paths(app: Flask) -> None:
         response = client.post(f"/account/login?next={target}", data={
             "email": "next@example.org", "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302 and response.location == expected, target
+
+
+# -- login refusals all look and cost the same; failures lock out one client, not the owner ---------
+
+
+def _same_page(response: Any, *typed: str) -> str:
+    """A login answer with what differs by request (CSRF token, the email typed) taken out."""
+    html = re.sub(r'name="csrf_token"[^>]*value="[^"]+"', "", response.get_data(as_text=True))
+    for text in typed:
+        html = html.replace(text, "<typed>")
+    return html
+
+
+@pytest.fixture()
+def hash_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every password hash the login checks (the hash it compared against)."""
+    from archive.services import users
+
+    checked: list[str] = []
+    real = users.check_password_hash
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(users, "check_password_hash", counting)
+    return checked
+
+
+def test_every_refused_login_checks_one_password_hash_and_answers_alike(app: Flask, hash_checks: list[str]) -> None:
+    make_user("real@example.org", "curator")
+    inactive = make_user("gone@example.org", "curator")
+    inactive.active = False
+    db.session.commit()
+    answers = {}
+    for case, email, password in (("unknown email", "nobody@example.org", PASSWORD),
+                                  ("wrong password", "real@example.org", "wrong password"),
+                                  ("deactivated", "gone@example.org", PASSWORD),
+                                  ("right password", "real@example.org", PASSWORD)):
+        hash_checks.clear()
+        answers[case] = _attempt(fresh_client(app), email, password, "192.0.2.1")
+        assert len(hash_checks) == 1, case  # the same work on every path: one hash verification
+    assert answers["right password"].status_code == 302
+    refused = [answers[case] for case in ("unknown email", "wrong password", "deactivated")]
+    assert {r.status_code for r in refused} == {401}
+    pages = {_same_page(r, "nobody@example.org", "real@example.org", "gone@example.org") for r in refused}
+    assert len(pages) == 1 and "Email or password is wrong" in pages.pop()
+    # The unknown email was compared against a hash of the same kind as a real one.
+    real = db.session.scalar(select(User.password_hash).where(User.email == "real@example.org"))
+    from archive.services import users
+    assert users._DUMMY_HASH.split("$")[0] == real.split("$")[0]
+
+
+def test_a_throttled_login_looks_the_same_for_a_real_and_an_unknown_email(app: Flask, hash_checks: list[str]) -> None:
+    make_user("real@example.org", "admin")
+    client = fresh_client(app)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for email in ("real@example.org", "nobody@example.org"):
+        for i in range(limit):
+            assert _attempt(client, email, f"wrong {i}", "203.0.113.7").status_code == 401
+    hash_checks.clear()
+    real = _attempt(client, "real@example.org", PASSWORD, "203.0.113.7")
+    unknown = _attempt(client, "nobody@example.org", PASSWORD, "203.0.113.7")
+    assert real.status_code == unknown.status_code == 429
+    # Both waits began at their fifth failure, a few seconds apart here.
+    assert abs(int(real.headers["Retry-After"]) - int(unknown.headers["Retry-After"])) <= 30
+    assert _same_page(real, "real@example.org") == _same_page(unknown, "nobody@example.org")
+    assert "Too many failed logins for this email address from your network" in real.get_data(as_text=True)
+    assert hash_checks == []  # neither looks the account up: the wait depends on the typed email alone
+    # The typed emails are not in the table either.
+    assert not any("example.org" in key for key in db.session.scalars(select(ClientThrottle.key)))
+
+
+@pytest.mark.parametrize("via", ["remote address", "forwarded by the proxy"])
+def test_failures_from_one_client_do_not_lock_the_owner_out_on_another(app: Flask, via: str) -> None:
+    admin = make_user("boss@example.org", "admin")
+
+    def attempt(password: str, address: str) -> Any:
+        client = fresh_client(app)
+        token = csrf_from(client, "/account/login")
+        data = {"email": admin.email, "password": password, "csrf_token": token}
+        if via == "remote address":
+            return client.post("/account/login", data=data, environ_base={"REMOTE_ADDR": address})
+        app.config["TRUSTED_PROXIES"] = 1
+        return client.post("/account/login", data=data, headers={"X-Forwarded-For": address},
+                           environ_base={"REMOTE_ADDR": "10.0.0.1"})
+
+    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert attempt(f"guess {i}", "203.0.113.66").status_code == 401
+    assert attempt(PASSWORD, "203.0.113.66").status_code == 429  # the guessing client waits...
+    assert attempt(PASSWORD, "198.51.100.2").status_code == 302  # ...the owner elsewhere logs in
+    assert "throttle.login-account" in db.session.scalars(select(AuditEntry.action)).all()
+    # The guessing client may still log in to another account (its own limit is far from reached).
+    other = make_user("someone@example.org", "researcher", True)
+    client = fresh_client(app)
+    response = client.post("/account/login", environ_base={"REMOTE_ADDR": "203.0.113.66"},
+                           headers={"X-Forwarded-For": "203.0.113.66"} if via != "remote address" else {},
+                           data={"email": other.email, "password": PASSWORD,
+                                 "csrf_token": csrf_from(client, "/account/login")})
+    assert response.status_code == 302
+
+
+def test_a_success_clears_the_clients_failures_on_that_account(app: Flask) -> None:
+    user = make_user("forgetful@example.org", "curator")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _round in range(2):
+        for i in range(limit - 1):
+            assert _attempt(fresh_client(app), user.email, f"typo {i}", "192.0.2.50").status_code == 401
+        assert _attempt(fresh_client(app), user.email, PASSWORD, "192.0.2.50").status_code == 302
+
+
+def test_the_per_account_safety_net_takes_many_clients(app: Flask) -> None:
+    app.config.update(LOGIN_ACCOUNT_MAX_FAILURES=6, LOGIN_MAX_FAILURES=5)
+    user = make_user("target@example.org", "admin")
+    make_user("bystander@example.org", "curator")
+    for n in range(3):  # three clients, two failures each: none of them reaches its own limit
+        for i in range(2):
+            assert _attempt(fresh_client(app), user.email, f"guess {i}", f"198.18.0.{n}").status_code == 401
+    response = _attempt(fresh_client(app), user.email, PASSWORD, "198.18.1.1")
+    assert response.status_code == 429
+    assert "Too many failed logins for this email address." in response.get_data(as_text=True)
+    assert "throttle.login-any" in db.session.scalars(select(AuditEntry.action)).all()
+    assert _attempt(fresh_client(app), "bystander@example.org", PASSWORD, "198.18.1.1").status_code == 302
+
+
+def test_the_safety_net_is_far_above_what_one_client_may_try(app: Flask) -> None:
+    # Documented in README and services/accounts.py: reaching it takes many clients, not five requests.
+    config = app.config
+    assert config["LOGIN_ACCOUNT_MAX_FAILURES"] >= 10 * config["LOGIN_MAX_FAILURES"]
+    assert config["LOGIN_ACCOUNT_MAX_FAILURES"] > config["LOGIN_IP_MAX_FAILURES"]
