@@ -18,6 +18,7 @@ from sqlalchemy import select
 from archive.extensions import db
 from archive.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
+from archive.paging import page_number
 from archive.search import FACETS, SearchRequest, SearchResults
 from archive.policy import access
 
@@ -64,7 +65,7 @@ def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
     if sort not in SORT_LABELS:
         sort = "relevance"
     return SearchRequest(q=q, audience=access.audience_for(user), filters={k: v for k, v in filters.items() if v},
-                         sort=sort, page=_int(args.get("page"), 1, 1, 10_000),
+                         sort=sort, page=page_number(args),
                          per_page=_int(args.get("per_page"), 20, 1, 100))
 
 
