@@ -1,9 +1,13 @@
 """The read-only JSON API (/api/v1/...) and the CSV export of search results.
 
-Everything is read through the access policy (`archive.policy.access`): a testimony or narrator
-the caller may not see answers exactly like a missing one, restricted passages are withheld,
-recordings are listed only when the caller may hear them and narrators appear only under their
-public name. Real names, consent notes and curator notes are never serialised. Nothing here commits.
+Everything a caller receives about a testimony or narrator comes from its protected view
+(`archive.policy.protected`), as the pages do: a testimony or narrator the caller may not see answers
+exactly like a missing one, restricted passages are withheld, speaker labels never carry the
+narrator's real name, recordings are listed only when the caller may hear them, narrators appear
+only under their shown name, and their birth year, home place and years of leaving and arriving are
+generalised (decade, province, five-year bands) unless the narrator consented to exact values. Staff
+get exact values, as on the pages. Real names, consent notes and curator notes are never serialised.
+Nothing here commits.
 
 Parameters are read strictly: a value that cannot be read is refused with an `ApiError` naming the
 parameter, so the views answer 400 rather than guessing.
@@ -34,12 +38,13 @@ from archive.models import (
     Testimony,
     Topic,
 )
+from archive.policy import access, protected
+from archive.policy.disclosure import Band
+from archive.policy.protected import ProfileView, TestimonyView
 from archive.sanitize import clean_html, html_to_text
 from archive.search import SearchRequest
-from archive.policy import access
 from archive.services import searching
 from archive.services.statistics import current_table
-from archive.services.vocabulary import age_group
 from archive.statistics_data import Table, dataset_keys
 
 DEFAULT_PER_PAGE = 20
@@ -54,8 +59,11 @@ _SLUG = re.compile(SLUG_PATTERN)
 _DATE_TIME = re.compile(DATE_TIME_PATTERN)
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
 STATISTICS_ATTRIBUTION = "Official figures of the Ministry of Unification of the Republic of Korea"
+# Years and places as the audience's profile shows them: "1970s", "2005–2009" and the province only,
+# unless the narrator consented to exact values (staff get exact values).
 CSV_COLUMNS = ("id", "external_id", "title", "url", "interview_date", "languages", "topics", "home_province",
-               "route_countries", "year_left", "year_arrived", "gender", "age_group", "fictional")
+               "home_place", "route_countries", "born", "year_left", "year_arrived", "gender", "age_group",
+               "fictional")
 
 
 class ApiError(Exception):
@@ -211,28 +219,41 @@ def _topic(topic: Topic) -> dict[str, Any]:
     return {"slug": topic.slug, "label_en": topic.label_en, "label_ko": topic.label_ko}
 
 
-def _testimony_ref(t: Testimony) -> dict[str, Any]:
-    return {"id": t.id, "title": t.title, "url": url_for("public.testimony", testimony_id=t.id),
-            "api_url": url_for("api.testimony", testimony_id=t.id)}
+def _years(band: Band | None) -> dict[str, Any] | None:
+    """A year as shown: {"label": "2005–2009", "from": 2005, "to": 2009, "exact": false}."""
+    if band is None:
+        return None
+    return {"label": band.label, "from": band.low, "to": band.high, "exact": band.low == band.high}
 
 
-def _narrator_ref(t: Testimony) -> dict[str, Any]:
-    n = t.narrator
-    return {"id": n.id, "name": access.display_name(n, t), "url": url_for("public.narrator", narrator_id=n.id),
-            "api_url": url_for("api.narrator", narrator_id=n.id)}
+def _testimony_ref(view: TestimonyView) -> dict[str, Any]:
+    return {"id": view.id, "title": view.title, "url": url_for("public.testimony", testimony_id=view.id),
+            "api_url": url_for("api.testimony", testimony_id=view.id)}
+
+
+def _narrator_ref(profile: ProfileView) -> dict[str, Any]:
+    return {"id": profile.id, "name": profile.display_name,
+            "url": url_for("public.narrator", narrator_id=profile.id),
+            "api_url": url_for("api.narrator", narrator_id=profile.id)}
+
+
+def _narrator_options() -> tuple[Any, ...]:
+    return (Narrator.origin_province, Narrator.origin_place, Narrator.occupation, Narrator.education,
+            Narrator.residence_region)
 
 
 def _details() -> tuple[Any, ...]:
-    return (selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
+    narrator = selectinload(Testimony.narrator)
+    return (*(narrator.selectinload(option) for option in _narrator_options()),
             selectinload(Testimony.route).selectinload(RouteLeg.country),
             selectinload(Testimony.topics), selectinload(Testimony.recordings))
 
 
-def _visible_testimony(user: Any, testimony_id: int) -> Testimony:
-    testimony = db.session.get(Testimony, testimony_id)
-    if testimony is None or not access.can_view(user, testimony):
+def _visible_testimony(user: Any, testimony_id: int) -> TestimonyView:
+    view = protected.testimony_view(user, db.session.get(Testimony, testimony_id))
+    if view is None:
         raise not_found()
-    return testimony
+    return view
 
 
 # --- testimonies -----------------------------------------------------------------------------
@@ -244,25 +265,26 @@ def _with_segments(ids: list[int]) -> set[int]:
     return set(db.session.scalars(select(Segment.testimony_id).where(Segment.testimony_id.in_(ids)).distinct()))
 
 
-def testimony_summary(user: Any, t: Testimony, has_segments: bool | None = None) -> dict[str, Any]:
-    """The fields of a testimony shown in listings."""
-    n = t.narrator
+def testimony_summary(view: TestimonyView, has_segments: bool | None = None) -> dict[str, Any]:
+    """The fields of a testimony shown in listings, from the caller's view of it."""
+    profile = view.narrator
     if has_segments is None:
-        has_segments = bool(_with_segments([t.id]))
+        has_segments = bool(_with_segments([view.id]))
     return {
-        **_testimony_ref(t),
-        "external_id": t.external_id,
-        "narrator": _narrator_ref(t),
-        "interview_date": t.interview_date,
-        "languages": t.languages,
-        "topics": [_topic(topic) for topic in t.topics],
-        "home_province": _place(n.origin_province),
-        "year_left": n.left_north_year,
-        "year_arrived": n.arrived_south_year,
-        "fictional": bool(t.fictional),
-        "has_recording": access.can_hear(user, t) and bool(t.recordings),
-        "has_transcript": access.can_read_transcript(user, t) and has_segments,
-        "updated_at": _timestamp(t.updated_at),
+        **_testimony_ref(view),
+        "external_id": view.external_id,
+        "narrator": _narrator_ref(profile),
+        "interview_date": view.interview_date,
+        "languages": view.languages,
+        "topics": [_topic(topic) for topic in view.topics],
+        "home_province": _place(profile.home_province),
+        "home_place": _place(profile.home_place),
+        "left_north": _years(profile.left),
+        "arrived_south": _years(profile.arrived),
+        "fictional": bool(view.fictional),
+        "has_recording": bool(view.recordings),
+        "has_transcript": view.can_read_transcript and has_segments,
+        "updated_at": _timestamp(view.updated_at),
     }
 
 
@@ -287,35 +309,34 @@ def list_testimonies(user: Any, args: Mapping[str, Any]) -> Listing:
         query = query.where(Testimony.updated_at >= since)
     rows, total = _paginate(query, page, per_page)
     transcribed = _with_segments([t.id for t in rows])
-    return Listing([testimony_summary(user, t, t.id in transcribed) for t in rows], page, per_page, total)
+    views = protected.testimony_views(user, rows)
+    return Listing([testimony_summary(view, view.id in transcribed) for view in views], page, per_page, total)
 
 
 def testimony_detail(user: Any, testimony_id: int) -> dict[str, Any]:
     """Public metadata of one testimony, with what this user may hear and read."""
-    t = _visible_testimony(user, testimony_id)
-    can_hear = access.can_hear(user, t)
-    can_read = access.can_read_transcript(user, t)
-    transcribed = bool(_with_segments([t.id]))
-    has_segments = can_read and transcribed
-    data = testimony_summary(user, t, transcribed)
+    view = _visible_testimony(user, testimony_id)
+    transcribed = bool(_with_segments([view.id]))
+    has_segments = view.can_read_transcript and transcribed
+    data = testimony_summary(view, transcribed)
     data.update({
-        "interviewer": t.interviewer or None,
-        "interview_place": t.interview_place or None,
-        "summary_html": str(clean_html(t.summary)),
-        "summary_text": html_to_text(t.summary),
-        "route": [{"position": leg.position, "country": _place(leg.country), "place": leg.place or None,
-                   "year": leg.year, "event": leg.event} for leg in t.route],
+        "interviewer": view.interviewer or None,
+        "interview_place": view.interview_place or None,
+        "summary_html": str(clean_html(view.summary)),
+        "summary_text": html_to_text(view.summary),
+        "route": [{"position": stop.position, "country": _place(stop.country), "place": stop.place or None,
+                   "year": _years(stop.year), "event": stop.event} for stop in view.route],
         # The listening page shows chapters only beside a transcript the user may read.
         "chapters": [{"start": ch.start, "title": ch.title, "synopsis": ch.synopsis or None,
-                      "url": url_for("public.testimony", testimony_id=t.id, t=_seconds(ch.start))}
-                     for ch in t.chapters] if has_segments else [],
+                      "url": url_for("public.testimony", testimony_id=view.id, t=_seconds(ch.start))}
+                     for ch in view.chapters] if has_segments else [],
         "recordings": [{"id": r.id, "mime_type": r.mime_type, "duration_seconds": r.duration_seconds,
                         "url": url_for("media.recording", recording_id=r.id)}
-                       for r in t.recordings] if can_hear else [],
+                       for r in view.recordings],
         "transcript": {
-            "segments_url": url_for("api.segments", testimony_id=t.id),
-            "vtt_url": url_for("listen.transcript_vtt", testimony_id=t.id),
-            "text_url": url_for("listen.transcript_txt", testimony_id=t.id),
+            "segments_url": url_for("api.segments", testimony_id=view.id),
+            "vtt_url": url_for("listen.transcript_vtt", testimony_id=view.id),
+            "text_url": url_for("listen.transcript_txt", testimony_id=view.id),
         } if has_segments else None,
     })
     return data
@@ -329,43 +350,41 @@ def _seconds(value: float) -> str:
 def testimony_segments(user: Any, testimony_id: int, args: Mapping[str, Any]) -> Listing:
     """Transcript passages in order; those the user may not read are only marked as withheld."""
     page, per_page = page_params(args)
-    t = _visible_testimony(user, testimony_id)
-    if not access.can_read_transcript(user, t):
+    view = _visible_testimony(user, testimony_id)
+    if not view.can_read_transcript:
         return Listing([], page, per_page, 0)
-    staff = access.audience_for(user) == access.STAFF
-    query = select(Segment).where(Segment.testimony_id == t.id).order_by(Segment.position)
+    query = select(Segment).where(Segment.testimony_id == view.id).order_by(Segment.position)
     rows, total = _paginate(query, page, per_page)
     items = []
-    for s in rows:
-        if access.can_see_segment(user, s):
-            item: dict[str, Any] = {"position": s.position, "start": s.start, "end": s.end, "withheld": False,
-                                    "speaker": s.speaker or None, "text": s.text, "language": s.language or None,
-                                    "url": url_for("public.testimony", testimony_id=t.id, t=_seconds(s.start))}
-            if staff:
-                item["restricted"] = bool(s.restricted)
-            items.append(item)
-        else:  # as on the listening page: the time is kept, the words are not
+    # Only this page's rows are read, each through the view (speaker scrubbed, withheld text None).
+    for s in (view.segment_from_row(row) for row in rows):
+        if s.withheld:  # as on the listening page: the time is kept, the words are not
             items.append({"position": s.position, "start": s.start, "end": s.end, "withheld": True})
+            continue
+        item: dict[str, Any] = {"position": s.position, "start": s.start, "end": s.end, "withheld": False,
+                                "speaker": s.speaker or None, "text": s.text, "language": s.language or None,
+                                "url": url_for("public.testimony", testimony_id=view.id, t=_seconds(s.start))}
+        if view.staff:
+            item["restricted"] = s.restricted
+        items.append(item)
     return Listing(items, page, per_page, total)
 
 
 # --- narrators -------------------------------------------------------------------------------
 
-def narrator_summary(user: Any, n: Narrator) -> dict[str, Any]:
-    """Public facts about a narrator, as the narrator page shows them; never the real name."""
+def narrator_summary(profile: ProfileView) -> dict[str, Any]:
+    """A narrator as the narrator page shows them to the caller: generalised profile, never the real name."""
     return {
-        "id": n.id,
-        "name": access.display_name(n),
-        "url": url_for("public.narrator", narrator_id=n.id),
-        "api_url": url_for("api.narrator", narrator_id=n.id),
-        "gender": n.gender,
-        "birth_year": n.birth_year,
-        "home_province": _place(n.origin_province),
-        "occupation": _category(n.occupation),
-        "education": _category(n.education),
-        "year_left": n.left_north_year,
-        "year_arrived": n.arrived_south_year,
-        "residence_region": _category(n.residence_region),
+        **_narrator_ref(profile),
+        "gender": profile.gender,
+        "birth": _years(profile.birth),
+        "home_province": _place(profile.home_province),
+        "home_place": _place(profile.home_place),
+        "occupation": _category(profile.occupation),
+        "education": _category(profile.education),
+        "left_north": _years(profile.left),
+        "arrived_south": _years(profile.arrived),
+        "residence_region": _category(profile.residence),
     }
 
 
@@ -373,21 +392,21 @@ def list_narrators(user: Any, args: Mapping[str, Any]) -> Listing:
     """Narrators with at least one testimony the user may see, by id."""
     page, per_page = page_params(args)
     query = (select(Narrator).where(access.narrator_filter(user)).order_by(Narrator.id)
-             .options(selectinload(Narrator.testimonies), selectinload(Narrator.origin_province),
-                      selectinload(Narrator.occupation), selectinload(Narrator.education),
-                      selectinload(Narrator.residence_region)))
+             .options(selectinload(Narrator.testimonies),
+                      *(selectinload(option) for option in _narrator_options())))
     rows, total = _paginate(query, page, per_page)
-    return Listing([narrator_summary(user, n) for n in rows], page, per_page, total)
+    found = (protected.narrator_view(user, n) for n in rows)
+    return Listing([narrator_summary(profile) for profile, _views in filter(None, found)], page, per_page, total)
 
 
 def narrator_detail(user: Any, narrator_id: int) -> dict[str, Any]:
     """One narrator and the testimonies the user may see; otherwise exactly like a missing one."""
-    n = db.session.get(Narrator, narrator_id)
-    testimonies = [t for t in n.testimonies if access.can_view(user, t)] if n is not None else []
-    if n is None or not testimonies:
+    found = protected.narrator_view(user, db.session.get(Narrator, narrator_id))
+    if found is None:
         raise not_found()
-    data = narrator_summary(user, n)
-    data["testimonies"] = [_testimony_ref(t) for t in sorted(testimonies, key=lambda t: t.id)]
+    profile, views = found
+    data = narrator_summary(profile)
+    data["testimonies"] = [_testimony_ref(view) for view in sorted(views, key=lambda view: view.id)]
     return data
 
 
@@ -481,20 +500,26 @@ def search_csv(args: Mapping[str, Any], user: Any) -> SearchExport:
         page += 1
     ids = list(dict.fromkeys(ids))[:CSV_MAX_ROWS]
     # The index already answered for this audience; the database is asked again all the same.
-    loaded = {t.id: t for t in db.session.scalars(
-        select(Testimony).where(Testimony.id.in_(ids), access.visible_filter(user)).options(*_details()))} \
+    loaded = {view.id: view for view in protected.testimony_views(user, list(db.session.scalars(
+        select(Testimony).where(Testimony.id.in_(ids), access.visible_filter(user)).options(*_details()))))} \
         if ids else {}
     rows = [_csv_row(loaded[i]) for i in ids if i in loaded]
     return SearchExport(csvsafe.write_csv(CSV_COLUMNS, rows), total, len(rows))
 
 
-def _csv_row(t: Testimony) -> list[Any]:
-    n = t.narrator
-    countries = list(dict.fromkeys(leg.country.name_en for leg in t.route if leg.country is not None))
+def _csv_row(view: TestimonyView) -> list[Any]:
+    profile = view.narrator
+    countries = list(dict.fromkeys(stop.country.name_en for stop in view.route if stop.country is not None))
     return [
-        t.id, t.external_id or "", t.title, url_for("public.testimony", testimony_id=t.id, _external=True),
-        t.interview_date or "", ";".join(t.languages), ";".join(topic.slug for topic in t.topics),
-        n.origin_province.name_en if n.origin_province else "", ";".join(countries),
-        n.left_north_year, n.arrived_south_year, n.gender, age_group(n.age_at_arrival) or "",
-        "yes" if t.fictional else "no",
+        view.id, view.external_id or "", view.title,
+        url_for("public.testimony", testimony_id=view.id, _external=True),
+        view.interview_date or "", ";".join(view.languages), ";".join(topic.slug for topic in view.topics),
+        profile.home_province.name_en if profile.home_province else "",
+        profile.home_place.name_en if profile.home_place else "", ";".join(countries),
+        _label(profile.birth), _label(profile.left), _label(profile.arrived), profile.gender,
+        profile.age_group or "", "yes" if view.fictional else "no",
     ]
+
+
+def _label(band: Band | None) -> str:
+    return band.label if band is not None else ""

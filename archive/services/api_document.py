@@ -22,7 +22,7 @@ from archive.services.searching import SORT_LABELS
 from archive.statistics_data import dataset_keys
 
 MAX_ID = 2_147_483_647
-VERSION = "1.0.0"
+VERSION = "2.0.0"  # 2.0: years as generalised ranges (birth, left_north, arrived_south, route year)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -45,7 +45,9 @@ def _obj(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str
 STRING = {"type": "string"}
 INT = {"type": "integer"}
 URL = {"type": "string", "format": "uri-reference"}
-YEAR = {"type": ["integer", "null"], "minimum": 1900, "maximum": 2100}
+YEAR = {"type": "integer", "minimum": 1800, "maximum": 2200}
+YEARS_DESCRIPTION = ("A year as you may see it: a decade (birth) or a five-year band (leaving, arriving, route), "
+                     "or the exact year where the narrator consented to it (staff see exact years)")
 
 
 def _schemas() -> dict[str, Any]:
@@ -57,6 +59,10 @@ def _schemas() -> dict[str, Any]:
     testimony_ref = {"id": INT, "title": STRING, "url": URL, "api_url": URL}
     narrator_ref = {"id": INT, "name": {"type": "string", "description": "Pseudonym, or the consented public name"},
                     "url": URL, "api_url": URL}
+    years = _nullable(_ref("Years"))
+    home_place = {"anyOf": [_ref("Place"), {"type": "null"}],
+                  "description": "The home town; null unless the narrator consented to show it (the province "
+                                 "is given instead)"}
     summary = {
         **testimony_ref,
         "external_id": _nullable(STRING),
@@ -65,8 +71,9 @@ def _schemas() -> dict[str, Any]:
         "languages": {"type": "array", "items": {"type": "string", "enum": list(LANGUAGES)}},
         "topics": {"type": "array", "items": _ref("Topic")},
         "home_province": _nullable(_ref("Place")),
-        "year_left": YEAR,
-        "year_arrived": YEAR,
+        "home_place": home_place,
+        "left_north": years,
+        "arrived_south": years,
         "fictional": {"type": "boolean", "description": "A demonstration testimony with invented narrator and events"},
         "has_recording": {"type": "boolean", "description": "Whether you may hear a recording"},
         "has_transcript": {"type": "boolean", "description": "Whether you may read a transcript"},
@@ -87,12 +94,13 @@ def _schemas() -> dict[str, Any]:
     narrator = {
         "id": INT, "name": narrator_ref["name"], "url": URL, "api_url": URL,
         "gender": {"type": "string", "enum": list(GENDERS)},
-        "birth_year": YEAR,
+        "birth": years,
         "home_province": _nullable(_ref("Place")),
+        "home_place": home_place,
         "occupation": _nullable(_ref("Category")),
         "education": _nullable(_ref("Category")),
-        "year_left": YEAR,
-        "year_arrived": YEAR,
+        "left_north": years,
+        "arrived_south": years,
         "residence_region": _nullable(_ref("Category")),
     }
     table = {
@@ -113,6 +121,11 @@ def _schemas() -> dict[str, Any]:
             "parameter": _nullable({"type": "string", "description": "The query parameter at fault"}),
         })}),
         "Links": _obj({"self": URL, "next": _nullable(URL), "prev": _nullable(URL)}),
+        "Years": {**_obj({
+            "label": {"type": "string", "description": "As the pages show it: \"1970s\", \"2005–2009\" or \"2007\""},
+            "from": YEAR, "to": YEAR,
+            "exact": {"type": "boolean", "description": "Whether this is one exact year"},
+        }), "description": YEARS_DESCRIPTION},
         "Place": _obj(place),
         "PlaceEntry": _obj({**place, "variants": {"type": "array", "items": STRING}}),
         "Category": _obj(category),
@@ -123,7 +136,7 @@ def _schemas() -> dict[str, Any]:
         "TestimonySummary": _obj(summary),
         "Testimony": _obj(detail),
         "RouteStop": _obj({"position": INT, "country": _nullable(_ref("Place")), "place": _nullable(STRING),
-                           "year": YEAR, "event": {"type": "string", "enum": list(ROUTE_EVENTS)}}),
+                           "year": years, "event": {"type": "string", "enum": list(ROUTE_EVENTS)}}),
         "Chapter": _obj({"start": {"type": "number", "minimum": 0}, "title": STRING,
                          "synopsis": _nullable(STRING), "url": URL}),
         "Recording": _obj({"id": INT, "mime_type": STRING,
@@ -279,8 +292,10 @@ def document() -> dict[str, Any]:
             "description": (
                 "Read-only JSON API of the oral-history archive. It shows exactly what the web pages show "
                 "you: sign in on the site (session cookie) to see what researchers or staff may see. "
-                "Narrators appear under their pseudonym or consented public name only; passages withheld to "
-                "protect a narrator keep their times but not their words. A record you may not see answers "
+                "Narrators appear under their pseudonym or consented public name only (speaker labels too); "
+                "passages withheld to protect a narrator keep their times but not their words. Narrators' "
+                "birth years, home places and years of leaving and arriving are generalised (decade, province, "
+                "five-year bands) unless the narrator consented to exact values. A record you may not see answers "
                 "exactly like a missing one (404). Collections are paginated with `page` and `per_page` "
                 f"(1-{MAX_PER_PAGE}) and answer `{{items, page, per_page, total, pages, links}}`. Errors "
                 "answer `{error: {code, message, parameter}}`."),

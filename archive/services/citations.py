@@ -1,7 +1,9 @@
 """How to cite a testimony: Chicago-style text, BibTeX and CSL-JSON, all around one stable permalink.
 
-Citations name the narrator exactly as the public page does (`access.display_name`): the consented
-public name or the pseudonym, never the real name.
+A citation is built from the reader's protected view of the testimony (`archive.policy.protected`):
+the author is the name the page shows (the consented public name or the pseudonym, never the real
+name), and the narrator note gives the profile as the page shows it (birth decade, home province,
+five-year bands unless the narrator consented to exact values).
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from flask import url_for
 
 from archive.models import Testimony
 from archive.models.base import utcnow
+from archive.policy.protected import TestimonyView
 from archive.sanitize import html_to_text
-from archive.policy import access
+from archive.services import profiles
 from archive.services.oai import FICTIONAL_NOTICE, repository_name
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -34,9 +37,11 @@ class Citation:
     chicago: str
     bibtex: str
     csl: dict[str, Any]
+    # The narrator's profile as the reader's view shows it ("Narrator: born 1970s; from ..."), or "".
+    profile: str = ""
 
 
-def permalink(testimony: Testimony) -> str:
+def permalink(testimony: Testimony | TestimonyView) -> str:
     """The stable address of a testimony page (its numeric id never changes)."""
     return url_for("public.testimony", testimony_id=testimony.id, _external=True)
 
@@ -60,12 +65,13 @@ def chicago_date(value: str | None) -> str:
     return str(parts[0]) if parts else ""
 
 
-def cite(testimony: Testimony, accessed: date | None = None) -> Citation:
-    """The citation of a testimony the reader may see (the caller checks access)."""
-    t = testimony
+def cite(view: TestimonyView, accessed: date | None = None) -> Citation:
+    """The citation of a testimony as the reader's protected view shows it."""
+    t = view
     accessed = accessed or utcnow().date()
     link = permalink(t)
-    narrator = access.display_name(t.narrator, t)
+    narrator = t.narrator.display_name
+    profile = profiles.sentence(t.narrator)
     archive_name = repository_name()
     when = chicago_date(t.interview_date)
     interview = "Oral history interview"
@@ -77,8 +83,8 @@ def cite(testimony: Testimony, accessed: date | None = None) -> Citation:
         sentences.append(FICTIONAL_NOTICE)
     sentences += [f"{archive_name}.", f"{link}.", f"Accessed {chicago_date(accessed.isoformat())}."]
     return Citation(permalink=link, narrator=narrator, title=t.title, chicago=" ".join(sentences),
-                    bibtex=_bibtex(t, narrator, archive_name, link, accessed),
-                    csl=_csl(t, narrator, archive_name, link, accessed))
+                    bibtex=_bibtex(t, narrator, archive_name, link, accessed, profile),
+                    csl=_csl(t, narrator, archive_name, link, accessed, profile), profile=profile)
 
 
 def _end(title: str) -> str:
@@ -92,7 +98,12 @@ def _bib(value: str) -> str:
                                " ".join(value.split()))
 
 
-def _bibtex(t: Testimony, narrator: str, archive_name: str, link: str, accessed: date) -> str:
+def _note(t: TestimonyView, profile: str) -> str:
+    """The narrator's shown profile and, for demonstration records, the fictional notice."""
+    return " ".join(part for part in (profile, FICTIONAL_NOTICE if t.fictional else "") if part)
+
+
+def _bibtex(t: TestimonyView, narrator: str, archive_name: str, link: str, accessed: date, profile: str) -> str:
     parts = date_parts(t.interview_date)
     fields: list[tuple[str, str]] = [
         # Double braces: a pseudonym is one name, not "Last, First" for BibTeX to reorder.
@@ -109,13 +120,14 @@ def _bibtex(t: Testimony, narrator: str, archive_name: str, link: str, accessed:
     if t.languages:
         fields.append(("language", _bib(", ".join(t.languages))))
     fields += [("url", link), ("urldate", accessed.isoformat())]
-    if t.fictional:
-        fields.append(("note", _bib(FICTIONAL_NOTICE)))
+    if _note(t, profile):
+        fields.append(("note", _bib(_note(t, profile))))
     body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{testimony-{t.id},\n{body}\n}}\n"
 
 
-def _csl(t: Testimony, narrator: str, archive_name: str, link: str, accessed: date) -> dict[str, Any]:
+def _csl(t: TestimonyView, narrator: str, archive_name: str, link: str, accessed: date,
+         profile: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": f"testimony-{t.id}",
         "type": "interview",
@@ -138,6 +150,6 @@ def _csl(t: Testimony, narrator: str, archive_name: str, link: str, accessed: da
     summary = html_to_text(t.summary or "").strip()
     if summary:
         item["abstract"] = summary
-    if t.fictional:
-        item["note"] = FICTIONAL_NOTICE
+    if _note(t, profile):
+        item["note"] = _note(t, profile)
     return item

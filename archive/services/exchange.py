@@ -1,10 +1,14 @@
 """Exchange formats: IIIF Presentation 3 manifests, WebVTT captions and OHMS XML, in and out.
 
-Every export asks the access policy (`archive.policy.access`) what the reader may have:
-recordings only when `can_hear`, transcript text and chapters only when `can_read_transcript`,
-passages only when `can_see_segment` (restricted ones reach staff alone, marked ``[restricted]``).
-Speaker labels are exported as stored, except that a label containing the narrator's real name is
-replaced by the name the policy shows (`display_name`) for anyone who may not see real names.
+Every export reads the testimony through its protected view (`archive.policy.protected`), the one
+place that decides what an audience may have: recordings only when it may hear them, transcript text
+and chapters only when it may read them, restricted passages for staff alone (marked ``[restricted]``),
+speaker labels with the narrator's real name replaced by the shown name, and the narrator's profile
+generalised unless the narrator consented to exact values. Nothing here reads `Segment.speaker`,
+`Narrator.real_name` or the narrator's years itself.
+
+The export functions take the reader and either the testimony or a view already built for that
+reader (`_view`), so callers that hold a view do not build it twice.
 
 Imports (OHMS index and transcript) are curator actions: they replace the chapters (and, when
 asked, the transcript) in one commit, refusing stale forms through the testimony's version.
@@ -21,10 +25,12 @@ from sqlalchemy import select
 from archive import iiif
 from archive.extensions import db
 from archive.i18n import language_name
-from archive.models import Segment, Testimony
+from archive.models import Testimony
 from archive.ohms import IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
+from archive.policy import access, protected
+from archive.policy.protected import SegmentView, TestimonyView
 from archive.sanitize import html_to_text
-from archive.policy import access
+from archive.services import profiles
 from archive.services.errors import ValidationError
 from archive.services.testimonies import (
     chapter_values, check_version, commit_change, replace_chapters, replace_segments, segment_values,
@@ -45,113 +51,103 @@ class NotFound(LookupError):
 # ---------------------------------------------------------------------------------- shared reading
 
 
-def _main_language(t: Testimony) -> str:
-    return t.languages[0] if t.languages else ""
+def _view(user: Any, t: Testimony | TestimonyView) -> TestimonyView:
+    """The reader's view of the testimony (NotFound when they may not know it exists)."""
+    view = t if isinstance(t, TestimonyView) else protected.testimony_view(user, t)
+    if view is None:
+        raise NotFound("not visible")
+    return view
 
 
-def speaker_label(user: Any, t: Testimony, speaker: str | None) -> str:
-    """The speaker label a reader may see: never the narrator's real name unless they may see it."""
-    label = (speaker or "").strip()
-    real = (t.narrator.real_name or "").strip() if t.narrator else ""
-    if label and real and real.casefold() in label.casefold() and not access.can_see_real_name(user):
-        return access.display_name(t.narrator, t)
-    return label
+def export_segments(user: Any, t: Testimony | TestimonyView, language: str | None = None) -> list[SegmentView]:
+    """The passages the reader may read, as the view gives them, optionally only those in one language."""
+    view = _view(user, t)
+    main = view.main_language
+    return [s for s in view.readable_segments if not language or (s.language or main) == language]
 
 
-def visible_segments(user: Any, t: Testimony) -> list[Segment]:
-    """Passages the reader may read (none without transcript access)."""
-    if not access.can_read_transcript(user, t):
-        return []
-    return [s for s in t.segments if access.can_see_segment(user, s)]
-
-
-def export_segments(user: Any, t: Testimony, language: str | None = None) -> list[dict[str, Any]]:
-    """Passages as plain values for the exporters, optionally only those in one language."""
-    main = _main_language(t)
-    out = []
-    for s in visible_segments(user, t):
-        lang = s.language or main
-        if language and lang != language:
-            continue
-        out.append({"start": s.start, "end": s.end, "speaker": speaker_label(user, t, s.speaker), "text": s.text,
-                    "language": s.language or None, "restricted": s.restricted, "position": s.position})
-    return out
-
-
-def caption_languages(user: Any, t: Testimony) -> list[str]:
+def caption_languages(user: Any, t: Testimony | TestimonyView) -> list[str]:
     """Languages with at least one passage the reader may read, main language first."""
-    main = _main_language(t)
-    found = list(dict.fromkeys((s.language or main) for s in visible_segments(user, t)))
+    view = _view(user, t)
+    main = view.main_language
+    found = list(dict.fromkeys((s.language or main) for s in view.readable_segments))
     return sorted((code for code in found if code), key=lambda code: (code != main, code))
 
 
-def webvtt(user: Any, t: Testimony, language: str | None = None) -> str:
+def webvtt(user: Any, t: Testimony | TestimonyView, language: str | None = None) -> str:
     """WebVTT captions with speaker voices; ``language`` keeps only that language's passages (NotFound if none)."""
     if language is not None and not _LANGUAGE_RE.match(language):
         raise NotFound("not a language tag")
-    segments = export_segments(user, t, language)
+    view = _view(user, t)
+    segments = export_segments(user, view, language)
     if language is not None and not segments:
         raise NotFound("no passages in that language")
-    header = language or _main_language(t) or None
-    return to_webvtt(segments, header, include_restricted=access.is_user_staff(user))
+    header = language or view.main_language or None
+    return to_webvtt(segments, header, include_restricted=view.staff)
 
 
-def captions_are_public(user: Any, t: Testimony) -> bool:
+def captions_are_public(user: Any, t: Testimony | TestimonyView) -> bool:
     """Whether this reader's captions are the ones anyone gets (so other sites' players may load them)."""
-    return access.can_read_transcript(None, t) and not access.is_user_staff(user)
+    public = protected.audience_view(access.PUBLIC, _model(t))
+    return public is not None and public.can_read_transcript and not access.is_user_staff(user)
 
 
-def is_public(t: Testimony) -> bool:
+def is_public(t: Testimony | TestimonyView) -> bool:
     """Whether an anonymous visitor would be given this testimony's manifest (for CORS and caching)."""
-    return access.can_hear(None, t) and any(r.duration_seconds for r in t.recordings)
+    public = protected.audience_view(access.PUBLIC, _model(t))
+    return public is not None and any(r.duration_seconds for r in public.recordings)
+
+
+def _model(t: Testimony | TestimonyView) -> Testimony:
+    return t.model if isinstance(t, TestimonyView) else t
 
 
 # ---------------------------------------------------------------------------------- IIIF
 
 
-def manifest(user: Any, t: Testimony) -> dict[str, Any]:
+def manifest(user: Any, t: Testimony | TestimonyView) -> dict[str, Any]:
     """The IIIF Presentation 3 manifest of a testimony the reader may hear; NotFound otherwise."""
-    if not access.can_hear(user, t):
+    view = _view(user, t)
+    if not view.can_hear:
         raise NotFound("recording not available")
     recordings = [iiif.Recording(str(r.id), url_for("media.recording", recording_id=r.id, _external=True),
                                  r.mime_type, float(r.duration_seconds), r.is_video)
-                  for r in t.recordings if r.duration_seconds and r.duration_seconds > 0]
+                  for r in view.recordings if r.duration_seconds and r.duration_seconds > 0]
     if not recordings:
         raise NotFound("no recording with a known duration")
-    language = _main_language(t)
-    staff = access.is_user_staff(user)
-    passages = [iiif.Passage(str(s["position"]), s["start"], s["end"],
-                             f"{RESTRICTED_MARKER} {s['text']}" if s["restricted"] else s["text"],
-                             s["speaker"], s["language"] or language)
-                for s in export_segments(user, t)]
-    readable = access.can_read_transcript(user, t)
-    chapters = [iiif.Chapter(c.start, c.title, c.synopsis) for c in t.chapters] if readable else []
-    captions = [iiif.Link(url_for("listen.transcript_vtt", testimony_id=t.id, lang=code, _external=True), "Text",
+    language = view.main_language
+    passages = [iiif.Passage(str(s.position), s.start, s.end,
+                             f"{RESTRICTED_MARKER} {s.text}" if s.restricted else s.text or "",
+                             s.speaker, s.language or language)
+                for s in export_segments(user, view)]
+    chapters = [iiif.Chapter(c.start, c.title, c.synopsis) for c in view.chapters]
+    captions = [iiif.Link(url_for("listen.transcript_vtt", testimony_id=view.id, lang=code, _external=True), "Text",
                           "text/vtt", f"Captions ({language_name(code)})", code)
-                for code in caption_languages(user, t)]
+                for code in caption_languages(user, view)]
     see_also = []
-    if readable and (passages or chapters):
-        see_also.append(iiif.Link(url_for("exchange.ohms_xml", testimony_id=t.id, _external=True), "Dataset",
+    if view.can_read_transcript and (passages or chapters):
+        see_also.append(iiif.Link(url_for("exchange.ohms_xml", testimony_id=view.id, _external=True), "Dataset",
                                   "text/xml", "OHMS XML (index and transcript)", profile=OHMS_PROFILE))
     if passages:
-        see_also.append(iiif.Link(url_for("listen.transcript_vtt", testimony_id=t.id, _external=True), "Text",
+        see_also.append(iiif.Link(url_for("listen.transcript_vtt", testimony_id=view.id, _external=True), "Text",
                                   "text/vtt", "Transcript (WebVTT, all languages)", language))
-    notice = ATTRIBUTION + (f" {FICTIONAL_NOTICE}" if t.fictional else "")
-    if staff and access.testimony_visibility(t) != access.PUBLIC:
+    notice = ATTRIBUTION + (f" {FICTIONAL_NOTICE}" if view.fictional else "")
+    if view.staff and view.visibility != access.PUBLIC:
         notice += " Not public: for archive staff only."
     metadata = [
-        ("Narrator", [access.display_name(t.narrator, t)], "none"),
-        ("Interviewed", [t.interview_date] if t.interview_date else [], "none"),
-        ("Interviewer", [t.interviewer] if t.interviewer else [], "none"),
-        ("Place of interview", [t.interview_place] if t.interview_place else [], "none"),
-        ("Languages", [language_name(code) for code in t.languages], "en"),
-        ("Topics", [topic.label_en for topic in t.topics], "en"),
+        ("Narrator", [view.narrator.display_name], "none"),
+        *((label, [value], "none") for label, value in profiles.facts(view.narrator)),
+        ("Interviewed", [view.interview_date] if view.interview_date else [], "none"),
+        ("Interviewer", [view.interviewer] if view.interviewer else [], "none"),
+        ("Place of interview", [view.interview_place] if view.interview_place else [], "none"),
+        ("Languages", [language_name(code) for code in view.languages], "en"),
+        ("Topics", [topic.label_en for topic in view.topics], "en"),
     ]
     data = iiif.Manifest(
-        id=url_for("exchange.manifest", testimony_id=t.id, _external=True), title=t.title, language=language,
-        recordings=recordings, summary=html_to_text(t.summary), metadata=metadata,
+        id=url_for("exchange.manifest", testimony_id=view.id, _external=True), title=view.title, language=language,
+        recordings=recordings, summary=html_to_text(view.summary), metadata=metadata,
         required_statement=("Attribution", notice), rights=current_app.config.get("RIGHTS_URI", ""),
-        homepage=iiif.Link(url_for("public.testimony", testimony_id=t.id, _external=True), "Text", "text/html",
+        homepage=iiif.Link(url_for("public.testimony", testimony_id=view.id, _external=True), "Text", "text/html",
                            "Listening page", language),
         see_also=see_also, passages=passages, chapters=chapters, captions=captions,
     )
@@ -161,31 +157,31 @@ def manifest(user: Any, t: Testimony) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------- OHMS export
 
 
-def ohms_export(user: Any, t: Testimony) -> str:
+def ohms_export(user: Any, t: Testimony | TestimonyView) -> str:
     """The OHMS XML of a testimony: index points and the passages the reader may read."""
-    if not access.can_read_transcript(user, t):
+    view = _view(user, t)
+    if not view.can_read_transcript:
         raise NotFound("transcript not available")
-    segments = export_segments(user, t)
-    if not segments and not t.chapters:
+    segments = export_segments(user, view)
+    if not segments and not view.chapters:
         raise NotFound("nothing to export")
-    staff = access.is_user_staff(user)
-    language = _main_language(t)
-    hear = access.can_hear(user, t) and t.recording is not None
-    rec = t.recording if hear else None
-    points = [IndexPoint(c.start, c.title, c.synopsis, [k.strip() for k in (c.keywords or "").split(",") if k.strip()])
-              for c in t.chapters]
-    parsed = [_Line(s["start"], s["end"], s["speaker"], s["text"], s["restricted"]) for s in segments]
+    language = view.main_language
+    rec = view.recording
+    points = [IndexPoint(c.start, c.title, c.synopsis, [k.strip() for k in c.keywords.split(",") if k.strip()])
+              for c in view.chapters]
+    parsed = [_Line(s.start, s.end, s.speaker, s.text or "", s.restricted) for s in segments]
     record = OhmsRecord(
         # External identifiers are internal catalogue numbers: only staff copies carry them.
-        title=t.title, record_id=(t.external_id if staff and t.external_id else f"testimony-{t.id}"),
-        date=_iso_date(t.interview_date),
+        title=view.title, record_id=(view.external_id if view.staff and view.external_id else f"testimony-{view.id}"),
+        date=_iso_date(view.interview_date),
         duration=rec.duration_seconds if rec else None, language=language,
-        interviewee=access.display_name(t.narrator, t), interviewer=t.interviewer or "",
+        interviewee=view.narrator.display_name, interviewer=view.interviewer,
         media_url=url_for("media.recording", recording_id=rec.id, _external=True) if rec else "",
         clip_format="video" if rec is not None and rec.is_video else "audio",
-        rights=ATTRIBUTION + (f" {FICTIONAL_NOTICE}" if t.fictional else ""), description=html_to_text(t.summary),
+        rights=ATTRIBUTION + (f" {FICTIONAL_NOTICE}" if view.fictional else ""),
+        description=" ".join(part for part in (html_to_text(view.summary), profiles.sentence(view.narrator)) if part),
         points=points, segments=parsed,
-        vtt=to_webvtt(segments, language or None, include_restricted=staff) if segments else "",
+        vtt=to_webvtt(segments, language or None, include_restricted=view.staff) if segments else "",
     )
     return build_ohms(record)
 
@@ -253,5 +249,5 @@ def testimony_by_external_id(external_id: str) -> Testimony | None:
     return db.session.scalar(select(Testimony).where(Testimony.external_id == external_id))
 
 
-__all__ = ["NotFound", "OhmsError", "OhmsImport", "caption_languages", "export_segments", "import_ohms",
-           "is_public", "manifest", "ohms_export", "speaker_label", "testimony_by_external_id", "webvtt"]
+__all__ = ["NotFound", "OhmsError", "OhmsImport", "caption_languages", "captions_are_public", "export_segments",
+           "import_ohms", "is_public", "manifest", "ohms_export", "testimony_by_external_id", "webvtt"]

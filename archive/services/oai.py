@@ -36,8 +36,10 @@ from archive.extensions import db
 from archive.models import Narrator, RouteLeg, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.oai import OaiRecord
+from archive.policy import access, protected
+from archive.policy.protected import TestimonyView
 from archive.sanitize import html_to_text
-from archive.policy import access
+from archive.services import profiles
 from archive.services.changes import touched_testimony_ids
 
 log = logging.getLogger(__name__)
@@ -52,54 +54,57 @@ FICTIONAL_NOTICE = "Fictional demonstration testimony: the narrator and events a
 
 # -- what a public testimony looks like to the outside world ------------------------------------
 
-def is_demo(testimony: Testimony) -> bool:
+def is_demo(testimony: Testimony | TestimonyView) -> bool:
     """Records of the bundled demonstration collection: fictional, or loaded as demo-* records."""
     return testimony.fictional or (testimony.external_id or "").startswith("demo-")
 
 
-def record_sets(testimony: Testimony) -> list[str]:
+def record_sets(testimony: Testimony | TestimonyView) -> list[str]:
     """The set specs of a public testimony: its collection and one per topic."""
     return [DEMO_SET if is_demo(testimony) else ARCHIVE_SET] + [f"topic:{topic.slug}" for topic in testimony.topics]
 
 
-def describe(testimony: Testimony) -> dict[str, list[str]]:
-    """Dublin Core (unqualified, element → values) of a testimony an anonymous visitor may see.
+def describe(testimony: Testimony | TestimonyView) -> dict[str, list[str]]:
+    """Dublin Core (unqualified, element → values) of a testimony as its protected view shows it.
 
-    Only what the public page shows goes in: the pseudonymous (or consented public) name, never a
-    real name; no transcript text at all; recordings only when the public may hear them.
+    Harvesters get the public view (`audience_view("public", t)`; a Testimony is read that way); the
+    Dublin Core <meta> of a page gets the reader's own view. Only what the view holds goes in: the
+    shown name, never a real name; no transcript text at all; recordings only when the audience may
+    hear them; the narrator's profile and years generalised (decades, five-year bands, province)
+    unless the narrator consented to exact values.
     """
-    t = testimony
-    n = t.narrator
-    description = [text for text in (html_to_text(t.summary or "").strip(),) if text]
-    if t.fictional:
+    view = testimony if isinstance(testimony, TestimonyView) else protected.audience_view(access.PUBLIC, testimony)
+    if view is None:
+        raise LookupError("not a public testimony")
+    profile = view.narrator
+    description = [text for text in (html_to_text(view.summary).strip(), profiles.sentence(profile)) if text]
+    if view.fictional:
         description.append(FICTIONAL_NOTICE)
     types, formats = [], []
-    if t.recordings and access.can_hear(None, t):
-        types.append("MovingImage" if any(r.is_video for r in t.recordings) else "Sound")
-        formats = sorted({r.mime_type for r in t.recordings if r.mime_type})
-    if not types or (access.can_read_transcript(None, t) and any(not s.restricted for s in t.segments)):
+    if view.recordings:
+        types.append("MovingImage" if any(r.is_video for r in view.recordings) else "Sound")
+        formats = sorted({r.mime_type for r in view.recordings if r.mime_type})
+    if not types or view.readable_segments:
         types.append("Text")
-    coverage = []
-    if n.origin_province is not None:
-        coverage.append(n.origin_province.name_en)
-    coverage += [leg.country.name_en for leg in t.route]
-    years = sorted({leg.year for leg in t.route if leg.year}
-                   | {year for year in (n.left_north_year, n.arrived_south_year) if year})
-    if years:
-        coverage.append(str(years[0]) if years[0] == years[-1] else f"{years[0]}/{years[-1]}")
+    coverage = [place for place in (profiles.home(profile),) if place]
+    coverage += [stop.country.name_en for stop in view.route if stop.country is not None]
+    bands = [band for band in [stop.year for stop in view.route] + [profile.left, profile.arrived] if band]
+    if bands:
+        low, high = min(band.low for band in bands), max(band.high for band in bands)
+        coverage.append(str(low) if low == high else f"{low}/{high}")
     return {
-        "title": [t.title],
-        "creator": [access.display_name(n, t)],
-        "subject": [topic.label_en for topic in t.topics],
+        "title": [view.title],
+        "creator": [profile.display_name],
+        "subject": [topic.label_en for topic in view.topics],
         "description": description,
         "publisher": [repository_name()],
-        "contributor": [t.interviewer] if t.interviewer else [],
-        "date": [t.interview_date] if t.interview_date else [],
+        "contributor": [view.interviewer] if view.interviewer else [],
+        "date": [view.interview_date] if view.interview_date else [],
         "type": types,
         "format": formats,
-        "language": list(t.languages),
+        "language": list(view.languages),
         "coverage": list(dict.fromkeys(coverage)),
-        "rights": [FICTIONAL_NOTICE if t.fictional else current_app.config.get("OAI_RIGHTS") or DEFAULT_RIGHTS,
+        "rights": [FICTIONAL_NOTICE if view.fictional else current_app.config.get("OAI_RIGHTS") or DEFAULT_RIGHTS,
                    *([current_app.config["RIGHTS_URI"]] if current_app.config.get("RIGHTS_URI") else [])],
     }
 
@@ -121,8 +126,11 @@ def public_testimony(testimony_id: int) -> Testimony | None:
 
 
 def _public_query() -> Any:
+    narrator = selectinload(Testimony.narrator)
     return (select(Testimony).where(access.visible_filter(None))
-            .options(selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
+            .options(narrator.selectinload(Narrator.origin_province), narrator.selectinload(Narrator.origin_place),
+                     narrator.selectinload(Narrator.occupation), narrator.selectinload(Narrator.education),
+                     narrator.selectinload(Narrator.residence_region),
                      selectinload(Testimony.route).selectinload(RouteLeg.country),
                      selectinload(Testimony.topics), selectinload(Testimony.recordings),
                      selectinload(Testimony.segments)))
@@ -168,12 +176,13 @@ def _sync(session: Session, ids: list[int] | None) -> SyncReport:
         query = query.where(Testimony.id.in_(ids))
         rows_query = rows_query.where(or_(OaiRecord.testimony_id.in_(ids),
                                           and_(OaiRecord.testimony_id.is_(None), OaiRecord.deleted.is_(False))))
-    public = {t.id: t for t in session.scalars(query)}
+    views = (protected.audience_view(access.PUBLIC, t) for t in session.scalars(query))
+    public = {view.id: view for view in views if view is not None}
     rows = list(session.scalars(rows_query))
     by_testimony = {row.testimony_id: row for row in rows if row.testimony_id is not None}
-    for testimony_id, t in sorted(public.items()):
-        sets = record_sets(t)
-        print_ = fingerprint(describe(t), sets)
+    for testimony_id, view in sorted(public.items()):
+        sets = record_sets(view)
+        print_ = fingerprint(describe(view), sets)
         row = by_testimony.get(testimony_id)
         if row is None:
             session.add(OaiRecord(identifier=_free_identifier(session, testimony_id), testimony_id=testimony_id,
@@ -280,13 +289,14 @@ def records_page(start: datetime | None, end: datetime | None, set_spec: str | N
     return rows[:limit], total, len(rows) > limit
 
 
-def testimonies_for(rows: list[OaiRecord]) -> dict[int, Testimony]:
-    """The live testimonies behind live records that an anonymous visitor may still see, by id."""
+def testimonies_for(rows: list[OaiRecord]) -> dict[int, TestimonyView]:
+    """The public views of the live testimonies behind live records that an anonymous visitor may still see."""
     ids = [row.testimony_id for row in rows if not row.deleted and row.testimony_id is not None]
     if not ids:
         return {}
     found = db.session.scalars(_public_query().where(Testimony.id.in_(ids)))
-    return {t.id: t for t in found if access.can_view(None, t)}
+    views = (protected.audience_view(access.PUBLIC, t) for t in found if access.can_view(None, t))
+    return {view.id: view for view in views if view is not None}
 
 
 def sets() -> list[tuple[str, str]]:

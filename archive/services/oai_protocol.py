@@ -139,17 +139,17 @@ def _record_or_error(identifier: str, ctx: _Context) -> OaiRecord:
 
 
 def _write_records(parent: ET.Element, rows: list[OaiRecord], ctx: _Context, with_metadata: bool) -> None:
-    live = oai.testimonies_for(rows)
+    live = oai.testimonies_for(rows)  # public protected views: the records' content comes from them only
     for row in rows:
-        testimony = live.get(row.testimony_id) if row.testimony_id is not None else None
+        view = live.get(row.testimony_id) if row.testimony_id is not None else None
         # A row the last pass saw as public whose testimony has since left is already a deletion.
-        deleted = row.deleted or testimony is None
+        deleted = row.deleted or view is None
         if with_metadata:
             target = oaipmh.sub(parent, "record")
             oaipmh.header(target, ctx.identifier(row), row.datestamp, row.set_specs, deleted)
-            if testimony is not None and not deleted:
-                metadata = oai.describe(testimony)
-                metadata["identifier"] = [url_for("public.testimony", testimony_id=testimony.id, _external=True)]
+            if view is not None and not deleted:
+                metadata = oai.describe(view)
+                metadata["identifier"] = [url_for("public.testimony", testimony_id=view.id, _external=True)]
                 oaipmh.oai_dc(target, metadata)
         else:
             oaipmh.header(parent, ctx.identifier(row), row.datestamp, row.set_specs, deleted)

@@ -18,7 +18,8 @@ from archive.i18n import language_name
 from archive.iiif import MEDIA_TYPE
 from archive.models import Testimony
 from archive.ohms import OhmsError
-from archive.policy import access
+from archive.policy import protected
+from archive.policy.protected import TestimonyView
 from archive.services import catalog, exchange
 from archive.services.errors import ConflictError, ValidationError
 from archive.views.guards import curators_only
@@ -31,16 +32,16 @@ PRIVATE_CACHE = "no-store, private"
 @bp.get("/iiif/testimonies/<int:testimony_id>/manifest.json")
 def manifest(testimony_id: int) -> Response:
     """The IIIF Presentation 3 manifest of a recording the reader may hear."""
-    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    view = catalog.testimony_view_or_404(current_user, testimony_id)
     try:
-        data = exchange.manifest(current_user, t)
+        data = exchange.manifest(current_user, view)
     except exchange.NotFound:
         abort(404)
     response = Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/ld+json")
     response.headers["Content-Type"] = MEDIA_TYPE
     # Never cached: a passage restricted or a consent withdrawn must disappear at once, everywhere.
     response.headers["Cache-Control"] = PRIVATE_CACHE
-    if exchange.is_public(t) and not access.is_user_staff(current_user):
+    if exchange.is_public(view) and not view.staff:
         # Viewers on other sites may load public manifests; no credentials travel with "*".
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -49,14 +50,14 @@ def manifest(testimony_id: int) -> Response:
 @bp.get("/testimonies/<int:testimony_id>/ohms.xml")
 def ohms_xml(testimony_id: int) -> Response:
     """The OHMS XML (index points, transcript) of a testimony whose transcript the reader may read."""
-    t = catalog.visible_testimony_or_404(current_user, testimony_id)
+    view = catalog.testimony_view_or_404(current_user, testimony_id)
     try:
-        body = exchange.ohms_export(current_user, t)
+        body = exchange.ohms_export(current_user, view)
     except exchange.NotFound:
         abort(404)
     response = Response(body, mimetype="application/xml")
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="testimony-{t.id}-ohms.xml"'
+    response.headers["Content-Disposition"] = f'{disposition}; filename="testimony-{view.id}-ohms.xml"'
     response.headers["Cache-Control"] = PRIVATE_CACHE
     return response
 
@@ -96,12 +97,14 @@ def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
 
 
 @bp.app_template_global("exchange_downloads")
-def exchange_downloads(t: Testimony) -> dict[str, object]:
+def exchange_downloads(t: Testimony | TestimonyView) -> dict[str, object]:
     """Which exchange downloads the listening page offers the current user (see templates/public/_downloads.html)."""
-    languages = exchange.caption_languages(current_user, t)
-    readable = access.can_read_transcript(current_user, t)
+    view = protected.testimony_view(current_user, t.model if isinstance(t, TestimonyView) else t)
+    if view is None:
+        return {"captions": [], "ohms": False, "manifest": False}
+    languages = exchange.caption_languages(current_user, view)
     return {
         "captions": [(code, language_name(code)) for code in languages] if len(languages) > 1 else [],
-        "ohms": readable and bool(t.chapters or languages),
-        "manifest": access.can_hear(current_user, t) and any(r.duration_seconds for r in t.recordings),
+        "ohms": view.can_read_transcript and bool(view.chapters or languages),
+        "manifest": any(r.duration_seconds for r in view.recordings),
     }

@@ -143,9 +143,10 @@ def test_described_metadata_is_only_what_the_public_page_shows(app: Flask, facto
                    "Open passage"):
         assert secret not in text
     assert metadata["creator"] == ["Kim Pseudonym"]
-    assert metadata["description"] == ["Crossing at night."]
+    assert metadata["description"] == ["Crossing at night.", "Narrator: born 1980s; from North Hamgyong; left North "
+                                       "Korea 2005–2009; arrived in South Korea 2005–2009."]
     assert metadata["subject"] == ["Famine"] and metadata["language"] == ["en"]
-    assert {"China", "South Korea", "2008/2010"} <= set(metadata["coverage"])
+    assert {"China", "South Korea", "2005/2014"} <= set(metadata["coverage"])  # years in five-year bands
     assert metadata["type"] == ["Text"] and metadata["contributor"] == ["Park Interviewer"]
     testimony_service.update_testimony(t, {"consent_name": True}, None)
     assert oai.describe(t)["creator"] == ["Public Name"]

@@ -126,8 +126,10 @@ def test_testimony_detail(client: FlaskClient, rich: Any) -> None:
     assert data["narrator"]["name"] == "Kim Hae-won"  # no consent to the public name
     assert data["languages"] == ["ko", "en"]
     assert {t["slug"]: t["label_ko"] for t in data["topics"]}["famine"] == "기근"
-    assert [(s["country"]["slug"], s["place"], s["year"], s["event"]) for s in data["route"]] == [
-        ("china", "Yanji", 2003, "hid"), ("south-korea", "Incheon", 2009, "arrived")]
+    # route years in five-year bands, as the listening page shows them (no consent to exact years)
+    assert [(s["country"]["slug"], s["place"], s["year"]["label"], s["event"]) for s in data["route"]] == [
+        ("china", "Yanji", "2000–2004", "hid"), ("south-korea", "Incheon", "2005–2009", "arrived")]
+    assert data["left_north"] == {"label": "2005–2009", "from": 2005, "to": 2009, "exact": False}
     assert [c["title"] for c in data["chapters"]] == ["Childhood", "The river"]
     assert data["chapters"][1]["url"] == f"/testimonies/{rich.id}?t=20.5"
     [recording] = data["recordings"]
@@ -226,7 +228,7 @@ def test_narrators_show_public_facts_only(client: FlaskClient, factory: Any, aut
     listing = get(client, "/api/v1/narrators")
     assert [n["name"] for n in listing["items"]] == ["Public One", "Pseudo Two"]
     detail = get(client, f"/api/v1/narrators/{shown.id}")
-    assert detail["home_province"]["name_ko"] == "함경북도" and detail["birth_year"] == 1980
+    assert detail["home_province"]["name_ko"] == "함경북도" and detail["birth"]["label"] == "1980s"
     assert [t["title"] for t in detail["testimonies"]] == ["Consented"]
     for body in (json.dumps(listing, ensure_ascii=False), json.dumps(detail, ensure_ascii=False)):
         assert "REALNAME" not in body and "NOTES" not in body and "real_name" not in body

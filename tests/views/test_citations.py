@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from archive.policy import protected
 from archive.services import citations
 from archive.services import testimonies as testimony_service
 
@@ -116,6 +117,6 @@ def test_chicago_dates_and_sentences(app: Flask, factory: Any) -> None:
     assert citations.chicago_date("") == "" and citations.chicago_date(None) == ""
     t = factory.testimony(title="Why did we leave?", interviewer="", interview_place="", interview_date="2020")
     with app.test_request_context():
-        text = citations.cite(t, accessed=date(2026, 2, 3)).chicago
+        text = citations.cite(protected.audience_view("public", t), accessed=date(2026, 2, 3)).chicago
     assert "\u201cWhy did we leave?\u201d Oral history interview, 2020." in text
     assert text.endswith(f"/testimonies/{t.id}. Accessed February 3, 2026.")
