@@ -7,10 +7,11 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_skeleton
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_decimal, get_locale
+from flask import Flask, has_request_context, message_flashed, request, session
+from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 LOCALES = ("en", "ko")
@@ -18,6 +19,24 @@ DEFAULT_LOCALE = "en"
 LOCALE_COOKIE = "lang"
 
 babel = Babel()
+
+
+class LazyText(LazyString):
+    """A lazy translation that is text, never markup.
+
+    Flask-Babel's lazy strings declare themselves safe HTML (their ``__html__`` returns the text as
+    is), so one quoting user input -- a search notice repeating the query -- reached the page live.
+    This one escapes itself wherever markup is expected (Jinja, ``Markup`` formatting, the session's
+    flash storage); ``str()`` gives the plain text for JSON, CSV and logs.
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_text(string: str, **variables: Any) -> LazyText:
+    """``lazy_gettext`` for messages whose parameters come from users (extracted under the ``_l`` keyword)."""
+    return LazyText(gettext, string, **variables)
 
 
 def select_locale() -> str:
@@ -172,11 +191,24 @@ def _vary_on_language(response: Response) -> Response:
     return response
 
 
+def _flash_as_text(sender: Flask, message: Any, category: str, **_: Any) -> None:
+    """Store the message just flashed as plain text, so the page escapes it however it was built.
+
+    The session keeps anything with ``__html__`` (Markup, a Flask-Babel lazy string quoting a title or
+    an email address) as trusted markup; a flash is always text.
+    """
+    flashes = session.get("_flashes")
+    if flashes and flashes[-1][1] is message and type(message) is not str:
+        flashes[-1] = (category, str(message))
+        session["_flashes"] = flashes
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_vary_on_language)
+    message_flashed.connect(_flash_as_text, app)
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["label_lang"] = label_lang
     app.jinja_env.filters["date_text"] = date_text

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
+
+from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from . import korean
 from .analysis import PLACE_PREFIX, Analyzer, fold, has_hangul, stem

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
+
+from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from . import bulk
 from .analysis import Analyzer

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l  # notices are shown in the reader's language
+from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from .results import FACETS
 

@@ -8,7 +8,7 @@ narrators are not offered to them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app
@@ -80,6 +80,9 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
     """Search for this user and label the facets."""
     request = parse_request(args, user)
     results = current_app.extensions["search"].search(request)
+    # Notices quote the visitor's input; from here on they are plain text, escaped by every template
+    # and written as text (not HTML entities) into JSON.
+    results = replace(results, notices=[str(notice) for notice in results.notices])
     protected = request.audience == access.PUBLIC
     page = SearchPage(request=request, results=results, protected=protected)
     labels = facet_labels()
