@@ -117,9 +117,9 @@ EARLIEST_YEAR = 1945  # the open first arrivals row ("through 1998") is spread o
 OPEN_AGE_SPAN = 20  # the open age group "60+" is spread as if over 60-79
 # The bundled places carry no province, so the vocabulary cannot say how many towns a province has.
 # North Korea has about 200 cities and counties in 13 provinces and directly governed cities: about 15
-# each. A home town shown exactly counts as 1/15 of its province. That is conservative (too few people)
-# for the border towns most defectors come from (Hyesan, Hoeryong, Musan hold far more than 1/15 of
-# their provinces' defectors), which are the towns a curator is most likely to be asked to show.
+# each. A home town shown exactly counts as 1/15 of its province. For the border towns most defectors
+# come from (Hyesan, Hoeryong, Musan hold far more than 1/15 of their provinces' defectors) that errs low,
+# the safe side; for a small inland county it errs high, which is one reason the threshold is generous.
 TOWNS_PER_PROVINCE = 15
 GENDERED = ("male", "female")
 
