@@ -8,10 +8,13 @@ documents and returns plain dataclasses::
     engine.apply(upserts=[doc, ...], deletes=[12])          # after each commit (outbox)
     results = engine.search(SearchRequest(q="Chongjin famine", audience="public"))
 
-Identity protection is structural: the `public/` index only ever receives public
-testimonies without their restricted segments; researchers and staff search `full/`,
-where restricted text lives in separate fields that only the staff audience queries.
-Anything derived from a lexicon (prefix expansion, spelling suggestions) is checked
+Identity protection is structural: each audience (public, researcher, staff) searches its own
+index, which only ever receives the documents built for that audience (the archive builds
+them from its protected view; restricted text exists only in staff documents, in separate
+fields). Ranking statistics, facet counts and suggestions are therefore computed from what
+the audience may read: a hidden testimony cannot move another's score. Identical documents
+are written once and their segment shared by hard links. Years are indexed as bands; facets,
+filters and sorting never split a band. Anything derived from a lexicon (prefix expansion, spelling suggestions) is checked
 against live documents the audience may see, because Whoosh keeps deleted documents'
 terms until a merge.
 
@@ -21,6 +24,7 @@ query (parser), compiler (Whoosh queries), facets, passages, suggest, storage
 """
 
 from .engine import SearchEngine
+from .facets import widen_years
 from .places import load_place_groups
 from .results import (
     AUDIENCES,
@@ -46,4 +50,5 @@ __all__ = [
     "SearchRequest",
     "SearchResults",
     "load_place_groups",
+    "widen_years",
 ]

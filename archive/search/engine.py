@@ -19,7 +19,7 @@ from archive.i18n import lazy_text as _l  # notices: in the reader's language, q
 from . import bulk
 from .analysis import Analyzer
 from .compiler import Compiler
-from .facets import DocTable, iter_bits, to_bits
+from .facets import DocTable, iter_bits, to_bits, widen_years
 from .passages import find_passages
 from .places import matcher_for
 from .query import ParsedQuery, parse
@@ -60,29 +60,24 @@ class _View:
             self.searcher.close()
 
 
-def _deleter(writer: SegmentWriter, table: DocTable | None) -> Callable[[int], None]:
-    """Return a function deleting one testimony from the index `writer` holds.
+def _deleter(writer: SegmentWriter, table: DocTable | None) -> Callable[[int], bool]:
+    """Return a function deleting one testimony from the index `writer` holds (True if it was there).
 
     With the document table of a searcher on exactly the writer's segments, deleting is a
     dictionary lookup; otherwise Whoosh opens a reader over every segment to find the term.
     """
     if table is None:
-        return lambda doc_id: writer.delete_by_term("id", str(doc_id))
+        return lambda doc_id: bool(writer.delete_by_term("id", str(doc_id)))
 
-    def delete(doc_id: int) -> None:
+    def delete(doc_id: int) -> bool:
         """Mark the testimony's current document deleted."""
         docnum = table.by_id.get(doc_id)
-        if docnum is not None:
-            writer.delete_document(docnum)
+        if docnum is None:
+            return False
+        writer.delete_document(docnum)
+        return True
 
     return delete
-
-
-def _deleters(
-    writers: Writers | dict[str, SegmentWriter], tables: dict[str, DocTable | None] | None = None
-) -> dict[str, Callable[[int], None]]:
-    """One deleting function per index."""
-    return {name: _deleter(writers[name], (tables or {}).get(name)) for name in INDEXES}
 
 
 def _write(
@@ -91,24 +86,34 @@ def _write(
     removed: Iterable[int],
     tables: dict[str, DocTable | None] | None = None,
     shared: tuple[str, ...] = (),
-) -> None:
+) -> set[str]:
     """Replace each testimony's document in every index: its audiences' documents in, others out.
 
     With `shared`, documents for exactly that group of indexes are written only into its first
-    index (whose new segment commit_shared() then links into the others).
+    index (whose new segment commit_shared() then links into the others). Returns the indexes
+    that changed: the others must not be committed, so that a testimony hidden from an
+    audience never even triggers a merge of that audience's index (merges purge deleted
+    documents, which changes ranking statistics).
     """
-    deleters = _deleters(writers, tables)
+    deleters = {name: _deleter(writers[name], (tables or {}).get(name)) for name in INDEXES}
+    changed: set[str] = set()
+
+    def delete(doc_id: int) -> None:
+        for name, deleter in deleters.items():
+            if deleter(doc_id):
+                changed.add(name)
+
     for doc_id, docs in prepared:
-        for delete in deleters.values():
-            delete(doc_id)
+        delete(doc_id)
         for doc in docs:
             fields = doc.fields()
             targets = doc.indexes[:1] if shared and doc.indexes == shared else doc.indexes
             for name in targets:
                 writers[name].add_document(**fields)
+            changed.update(doc.indexes)
     for doc_id in removed:
-        for delete in deleters.values():
-            delete(doc_id)
+        delete(doc_id)
+    return changed
 
 
 def _shared_group(prepared: list[Prepared]) -> tuple[str, ...]:
@@ -195,7 +200,7 @@ class SearchEngine:
                     self._store.record(held.journal, list(latest.values()), sorted(removed))
                 with self._lock:
                     tables = {name: self._table_for(name, held) for name in INDEXES}
-                _write(held, prepared, removed, tables, shared)
+                held.changed = _write(held, prepared, removed, tables, shared)
                 if shared:
                     self._store.commit_shared(held, shared, merge=not self._background)
         finally:
@@ -417,6 +422,8 @@ class SearchEngine:
             max_passages=min(max(0, _as_int(request.max_passages, 5)), MAX_PASSAGES),
             filters=_clean_filters(request.filters),
         )
+        if req.audience != STAFF:
+            req = replace(req, filters=widen_years(req.filters))
         parsed = parse(req.q)
         return self._retrying(lambda: self._search(req, parsed, with_suggestion=True))
 

@@ -69,6 +69,22 @@ def parse_years(value: str) -> tuple[int, int] | None:
     return None
 
 
+def widen_years(filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Read a single year in a left/arrived filter as its five-year band ("2007" -> "2005-2009").
+
+    For audiences shown bands: a filter on one year must select the whole band that holds it
+    (a band is all the index knows of most testimonies), and saying so keeps the selected
+    value the same as the facet value.
+    """
+    out = {}
+    for name, values in filters.items():
+        if name in _YEAR_FACETS:
+            values = [bucket(int(m.group(1))) if (m := _YEAR.match(str(v))) else v for v in values]
+            values = list(dict.fromkeys(values))
+        out[name] = values
+    return out
+
+
 def to_bits(docnums: Iterable[int]) -> int:
     """Turn document numbers into a bitset."""
     buf = bytearray()

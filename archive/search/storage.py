@@ -160,6 +160,8 @@ class Writers:
     gen: str
     by_index: dict[str, SegmentWriter]
     journal: Path | None
+    # The indexes the batch changed (None: all); the others are released without a commit.
+    changed: set[str] | None = None
 
     def __getitem__(self, name: str) -> SegmentWriter:
         return self.by_index[name]
@@ -334,9 +336,13 @@ class Store:
         try:
             yield held
             # A caller may already have committed a writer itself (see commit_shared()).
-            for writer in held.by_index.values():
-                if not writer.is_closed:
+            for name, writer in held.by_index.items():
+                if writer.is_closed:
+                    continue
+                if held.changed is None or name in held.changed:
                     writer.commit(mergetype=policy)
+                else:
+                    writer.cancel()
         except BaseException:
             held.cancel()
             raise
@@ -420,7 +426,12 @@ class Store:
 
         try:
             for writer in held.by_index.values():
-                writer.commit(mergetype=policy)
+                # Only indexes with work are committed: a merge of one audience's index must not
+                # depend on writes to another's (see Writers.changed).
+                if needs_merge(writer.segments):
+                    writer.commit(mergetype=policy)
+                else:
+                    writer.cancel()
         except MergeAborted:
             held.cancel()
             return False

@@ -3,7 +3,8 @@
 The audience comes from the access policy, so search, facet counts and suggestions can never show
 more than the pages do. Counts derived from the archive's own testimonies that are below
 SMALL_COUNT are hidden from the public, and facet combinations that would narrow to so few
-narrators are not offered to them.
+narrators are not offered to them. The years of leaving and arriving are five-year bands for
+everyone but staff: a filter on one year selects its band (see `archive.search.widen_years`).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from archive.extensions import db
 from archive.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
 from archive.paging import page_number
-from archive.search import FACETS, SearchRequest, SearchResults
+from archive.search import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access
 
 SMALL_COUNT = 5
@@ -30,6 +31,7 @@ FACET_TITLES = {
     "occupation": _l("Occupation in the North"), "education": _l("Education"),
     "residence": _l("Lives in (South Korea)"), "tag": _l("Topic"), "language": _l("Language"),
 }
+YEAR_FACETS = ("left", "arrived")
 SORT_LABELS = {"relevance": _l("Relevance"), "date": _l("Interview date (oldest first)"),
                "-date": _l("Interview date (newest first)"), "arrival": _l("Arrival year (earliest first)"),
                "-arrival": _l("Arrival year (latest first)")}
@@ -54,6 +56,8 @@ class SearchPage:
     results: SearchResults
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     protected: bool = True
+    # Years of leaving and arriving are five-year bands (everyone but staff).
+    banded: bool = True
 
 
 def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
@@ -64,7 +68,11 @@ def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
     sort = args.get("sort", "relevance")
     if sort not in SORT_LABELS:
         sort = "relevance"
-    return SearchRequest(q=q, audience=access.audience_for(user), filters={k: v for k, v in filters.items() if v},
+    audience = access.audience_for(user)
+    filters = {k: v for k, v in filters.items() if v}
+    if audience != access.STAFF:
+        filters = widen_years(filters)
+    return SearchRequest(q=q, audience=audience, filters=filters,
                          sort=sort, page=page_number(args),
                          per_page=_int(args.get("per_page"), 20, 1, 100))
 
@@ -84,7 +92,8 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
     # and written as text (not HTML entities) into JSON.
     results = replace(results, notices=[str(notice) for notice in results.notices])
     protected = request.audience == access.PUBLIC
-    page = SearchPage(request=request, results=results, protected=protected)
+    page = SearchPage(request=request, results=results, protected=protected,
+                      banded=request.audience != access.STAFF)
     labels = facet_labels()
     for name in FACETS:
         counts = results.facets.get(name, {})
@@ -117,7 +126,18 @@ def facet_labels() -> dict[str, dict[str, str]]:
         "tag": {t.slug: label(t) for t in db.session.scalars(select(Topic))},
         "language": {code: language_name(code) for code in LANGUAGES},
         "gender": {code: str(name) for code, name in GENDER_LABELS.items()},
+        **{name: _YearLabels() for name in YEAR_FACETS},
     }
+
+
+class _YearLabels(dict):
+    """Labels of year facet values: "2005-2009" reads "2005–2009"."""
+
+    def __missing__(self, value: str) -> str:
+        return value.replace("-", "–")
+
+    def get(self, value: str, default: Any = None) -> Any:  # dict.get skips __missing__
+        return self[value]
 
 
 def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:

@@ -174,8 +174,10 @@ def test_facets_follow_the_query(search: Search) -> None:
         ({"route": ["laos", "mongolia"]}, {1, 5}),
         ({"province": ["north-hamgyong"]}, {1, 2}),
         ({"arrived": ["2005-2009"]}, {1, 6, 9}),
-        ({"arrived": ["2009"]}, {1}),
-        ({"arrived": ["2009", "2002"]}, {1, 2}),
+        # Outside staff a single year selects its five-year band: a filter never splits a band.
+        ({"arrived": ["2009"]}, {1, 6, 9}),
+        ({"arrived": ["2009", "2002"]}, {1, 2, 6, 8, 9}),
+        ({"arrived": ["2000s"]}, {1, 2, 6, 8, 9}),
         ({"left": ["2005-2009"]}, {1, 6}),
         ({"age": ["30-39"]}, {1, 7}),
         ({"occupation": ["workers"]}, {1, 2}),
@@ -191,6 +193,11 @@ def test_filters(search: Search, filters: dict[str, list[str]], expected: set[in
     results = search("", filters=filters)
     assert set(ids(results)) == expected
     assert results.total == len(expected)
+
+
+def test_staff_filter_exact_years(search: Search) -> None:
+    assert set(ids(search("", audience="staff", filters={"arrived": ["2009"]}))) == {1}
+    assert set(ids(search("", audience="staff", filters={"arrived": ["2009", "2002"]}))) == {1, 2}
 
 
 def test_filters_combine_with_queries(search: Search) -> None:
