@@ -136,7 +136,8 @@ def manifest(user: Any, t: Testimony | TestimonyView) -> dict[str, Any]:
         notice += " Not public: for archive staff only."
     metadata = [
         ("Narrator", [view.narrator.display_name], "none"),
-        *((label, [value], "none") for label, value in profiles.facts(view.narrator)),
+        # Place names are given in English; years and decades belong to no language.
+        *((label, [value], "en" if label == "From" else "none") for label, value in profiles.facts(view.narrator)),
         ("Interviewed", [view.interview_date] if view.interview_date else [], "none"),
         ("Interviewer", [view.interviewer] if view.interviewer else [], "none"),
         ("Place of interview", [view.interview_place] if view.interview_place else [], "none"),
