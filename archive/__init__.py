@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from archive.extensions import csrf, db, login_manager, migrate
     from archive.services import search_sync
     from archive.services import oai
+    from archive import jobs
     from archive.services.users import load_user
     from archive.views import register_blueprints
 
@@ -38,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
     search_sync.init_app(app)
     oai.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     register_blueprints(app)

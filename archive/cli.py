@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from archive.jobs.cli import jobs_cli
 from archive.models import ROLES
 from archive.services import imports, search_sync, users
 from archive.services.errors import ValidationError
@@ -151,3 +152,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(archive_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(jobs_cli)

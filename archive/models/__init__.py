@@ -2,6 +2,7 @@
 from archive.models.media import Recording
 from archive.models.narrators import GENDERS, Narrator
 from archive.models.oai import OaiRecord  # noqa: F401  (OAI-PMH record tracking)
+from archive.models.public_copies import PublicCopy, PublicCopyOutbox  # noqa: F401  (public copies of recordings)
 from archive.models.search import SearchOutbox
 from archive.models.security import AccessRequest, ClientThrottle  # noqa: F401  (security tables)
 from archive.models.statistics import StatisticsTable  # noqa: F401  (admin-edited statistics)

@@ -107,6 +107,8 @@ def can_hear(user: Any, testimony: Testimony) -> bool:
     """Recordings need the narrator's consent to publish audio unless the listener is staff.
 
     A video shows the narrator's face: it also needs consent to show face and voice unaltered.
+    Whoever is not staff hears only the public copy (`hears_original`): restricted passages silenced
+    and, for audio published without consent to the unaltered voice, the voice masked (`masks_voice`).
     """
     if not can_view(user, testimony):
         return False
@@ -115,6 +117,16 @@ def can_hear(user: Any, testimony: Testimony) -> bool:
     if not testimony.consent_audio:
         return False
     return testimony.consent_face_voice or not any(r.is_video for r in testimony.recordings)
+
+
+def hears_original(user: Any) -> bool:
+    """Only staff hear original recordings; everyone else gets the public copy or no audio at all."""
+    return audience_for(user) == STAFF
+
+
+def masks_voice(testimony: Testimony) -> bool:
+    """Audio published without consent to the unaltered voice is heard only with the voice masked."""
+    return bool(testimony.consent_audio) and not testimony.consent_face_voice
 
 
 def hearable_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from archive import statistics_data
 from archive.extensions import db
 from archive.i18n import current_locale, label, number
+from archive.media import copies
 from archive.models import Narrator, Place, Recording, RouteLeg, Testimony, Topic
 from archive.models.testimonies import testimony_topics
 from archive.paging import page_number, paginate
@@ -274,6 +275,7 @@ class ListeningPage:
     caption_language: str
     current_position: int | None
     speeds: tuple[float, ...] = SPEEDS
+    copy_pending: bool = False  # the public copy is being made (or failed): no audio yet, a notice instead
 
 
 def seconds_param(value: float) -> str:
@@ -462,6 +464,8 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
                    autoplay: bool = False) -> ListeningPage:
     """Gather the player settings and the context around a testimony's protected view."""
     can_hear = view.recording is not None
+    copy_pending = can_hear and not view.staff and copies.servable_copy(view.recording) is None
+    can_hear = can_hear and not copy_pending
     duration = view.recording.duration_seconds if view.recording is not None else None
     start = parse_start(start_param, duration)
     current = None
@@ -478,7 +482,7 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
         can_read_transcript=view.can_read_transcript, staff=view.staff,
         itinerary=itinerary(view), arrival=arrival_figure(view.narrator.arrived),
         province=province_figure(view.narrator.home_province), related=related(user, view.model),
-        caption_language=caption_language, current_position=current,
+        caption_language=caption_language, current_position=current, copy_pending=copy_pending,
     )
 
 

@@ -17,7 +17,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_login import current_user
 
 from archive.mediafiles import ALLOWED_MEDIA, MediaError, resolve_media_path
+from archive.media import copies
 from archive.models import Recording
+from archive.policy import access
 from archive.services import listening
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -103,13 +105,13 @@ def download_name(rec: Recording) -> str:
     return f"testimony-{int(rec.testimony_id)}{extension}"
 
 
-def _headers(rec: Recording, public: bool) -> dict[str, str]:
+def _headers(rec: Recording, public: bool, etag: str) -> dict[str, str]:
     headers = {
         "Content-Type": rec.mime_type,
         "Accept-Ranges": "bytes",
         "X-Content-Type-Options": "nosniff",
         "Content-Disposition": f'inline; filename="{download_name(rec)}"',
-        "ETag": f'"{rec.sha256}"',
+        "ETag": f'"{etag}"',
         "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE,
     }
     if public:
@@ -122,18 +124,28 @@ def _headers(rec: Recording, public: bool) -> dict[str, str]:
 
 @bp.get("/recordings/<int:recording_id>")
 def recording(recording_id: int) -> Response:
-    """Serve a recording the user may hear: whole, one byte range, or through the web server."""
+    """Serve a recording the user may hear: whole, one byte range, or through the web server.
+
+    Staff get the original (or the public copy with ?copy=public, to check it); everyone else gets
+    only the public copy, and no audio at all while it is being made or has failed.
+    """
     rec = listening.hearable_recording(current_user, recording_id)
     if rec is None:
         abort(404)
+    original = access.hears_original(current_user) and request.args.get("copy") != "public"
+    copy = None if original else copies.servable_copy(rec)
+    if not original and copy is None:
+        abort(404)
+    storage_path, etag = (rec.storage_path, rec.sha256) if copy is None else (copy.storage_path, copy.sha256)
     root = Path(current_app.config["MEDIA_ROOT"])
     try:
-        path = resolve_media_path(root, rec.storage_path)
+        path = resolve_media_path(root, storage_path or "")
     except MediaError:
         abort(404)
     if not path.is_file():
         abort(404)
-    headers = _headers(rec, listening.recording_is_public(rec.testimony))
+    # Originals are never stored by shared caches: the same URL gives everyone else the public copy.
+    headers = _headers(rec, copy is not None and listening.recording_is_public(rec.testimony), etag)
 
     mode = sendfile_mode(current_app.config.get("MEDIA_SENDFILE"))
     if mode is not None:
@@ -146,7 +158,6 @@ def recording(recording_id: int) -> Response:
         # The web server supplies the body, its length and any range; the app only decided who may hear.
         return Response(b"", status=200, headers=headers)
 
-    etag = rec.sha256
     if request.if_none_match and request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
 

@@ -28,8 +28,12 @@ SHA256 = hashlib.sha256(AUDIO).hexdigest()
 
 
 def with_recording(factory: Any, **fields: Any) -> tuple[models.Testimony, Recording]:
-    """A testimony (public and published unless told otherwise) with the demo audio attached."""
-    t = factory.testimony(**fields)
+    """A testimony (public and published unless told otherwise) with the demo audio attached.
+
+    The narrator consented to the unaltered voice and nothing is restricted, so the public copy is the
+    original file itself (tests/public_copies/ covers redacted and voice-masked copies).
+    """
+    t = factory.testimony(**{"consent_face_voice": True, **fields})
     # The uploaded name carries a (fictional) real name: it must never reach a response header.
     upload_recording(t, io.BytesIO(AUDIO), "Kim Chol-su full interview.ogg", None)
     assert t.recording is not None
