@@ -67,7 +67,7 @@ def main() -> None:
             latencies.append(end - start)
             print(f"update {k}: save+index {mid - start:.3f} s, search {end - mid:.3f} s", flush=True)
         gen = app.extensions["search"]._store.current()
-        for name in ("public", "full"):
+        for name in ("public", "researcher", "staff"):
             segs = len(app.extensions["search"]._store.open(gen, name)._segments())
             print(f"{name}: {segs} segments")
     print("update until searchable:", summary(latencies))
