@@ -92,10 +92,18 @@ class ProfileView:
         }
 
 
-def _age_group(n: Narrator) -> str | None:
+def _age_group(birth: Band | None, arrived: Band | None) -> str | None:
+    """The age group at arrival that the shown years imply, or None when they leave it open.
+
+    Derived from what the audience is shown, never from the exact years: next to a birth decade and an
+    arrival band, an age group worked out from the exact years would narrow the birth year further.
+    """
     from archive.services.vocabulary import age_group  # vocabulary imports models only
 
-    return age_group(n.age_at_arrival)
+    if birth is None or arrived is None:
+        return None
+    youngest, oldest = age_group(arrived.low - birth.high), age_group(arrived.high - birth.low)
+    return youngest if youngest == oldest else None
 
 
 def profile_view(n: Narrator, audience: str, testimony: Testimony | None = None) -> ProfileView:
@@ -106,14 +114,16 @@ def profile_view(n: Narrator, audience: str, testimony: Testimony | None = None)
     def years(name: str, value: int | None, general: Any) -> Band | None:
         return disclosure.exact(value) if name in allowed else general(value)
 
+    birth = years("birth_year", n.birth_year, disclosure.decade)
+    arrived = years("arrived_south_year", n.arrived_south_year, disclosure.five_years)
     return ProfileView(
         id=n.id, audience=audience, display_name=access.display_name(n, testimony), gender=n.gender or "unspecified",
-        birth=years("birth_year", n.birth_year, disclosure.decade),
+        birth=birth,
         home_province=n.origin_province,
         home_place=n.origin_place if "home_place" in allowed else None,
         left=years("left_north_year", n.left_north_year, disclosure.five_years),
-        arrived=years("arrived_south_year", n.arrived_south_year, disclosure.five_years),
-        age_group=_age_group(n), occupation=n.occupation, education=n.education, residence=n.residence_region,
+        arrived=arrived,
+        age_group=_age_group(birth, arrived), occupation=n.occupation, education=n.education, residence=n.residence_region,
         exact_fields=allowed, real_name=n.real_name if staff else None,
     )
 

@@ -114,3 +114,14 @@ def test_bands() -> None:
     assert parse_band("2005-2009") == Band(2005, 2009) and parse_band("1970s") == Band(1970, 1979)
     assert parse_band("2007") == Band(2007, 2007, exact=True)
     assert parse_band("<h1>") is None and parse_band("1-99999") is None and decade(None) is None
+
+
+def test_age_group_is_derived_from_the_shown_years_only(app: Flask, factory: Any) -> None:
+    open_ended = factory.narrator(birth_year=1974, arrived_south_year=2008, left_north_year=2007)
+    t = factory.testimony(open_ended)
+    # Born in the 1970s and arrived in 2005–2009: aged 26 to 39, so no single age group is shown.
+    assert protected.audience_view("public", t).narrator.age_group is None
+    assert protected.audience_view("staff", t).narrator.age_group == "30-39"
+    older = factory.narrator(birth_year=1944, arrived_south_year=2016, left_north_year=2015)
+    # Born in the 1940s and arrived in 2015–2019: at least 66, which the shown years already say.
+    assert protected.audience_view("public", factory.testimony(older)).narrator.age_group == "60+"
