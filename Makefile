@@ -43,7 +43,9 @@ demo: migrate
 index: demo
 	$(FLASK) search verify --repair
 
+# The job worker (public copies of recordings) runs beside gunicorn and stops with it.
 serve:
+	$(FLASK) jobs run & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	ARCHIVE_INSECURE_COOKIES=$${ARCHIVE_INSECURE_COOKIES-1} $(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 run: index serve

@@ -94,7 +94,13 @@ class Jobs:
         from archive.jobs import outbox
 
         outbox.drain()
-        outbox.sweep()
+        executed = self._process(max_wait)
+        # Then what no message asks for: copies whose message was lost or whose worker died.
+        if outbox.sweep():
+            executed += self._process(max_wait)
+        return executed
+
+    def _process(self, max_wait: float) -> int:
         executed = 0
         deadline = time.monotonic() + max_wait
         while True:

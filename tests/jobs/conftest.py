@@ -1,0 +1,41 @@
+"""A real queue (not the immediate one the other tests use): SQLite in the data dir, or Redis db 15."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from archive import jobs
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_or_skip() -> Any:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return client
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue(request: pytest.FixtureRequest, app: Flask) -> Iterator[str]:
+    """Rebuild the app's queue on a real store; jobs wait until `jobs run` processes them."""
+    client = None
+    if request.param == "redis":
+        client = _redis_or_skip()
+        client.flushdb()  # db 15 is this suite's alone
+        app.config["JOBS_URL"] = REDIS_URL
+    else:
+        app.config["JOBS_URL"] = f"sqlite:///{app.config['ARCHIVE_DATA_DIR']}/jobs.sqlite3"
+    app.config["JOBS_RETRY_DELAY"] = 0
+    app.config["JOBS_RETRIES"] = 2
+    jobs.init_app(app)
+    yield request.param
+    if client is not None:
+        client.flushdb()
