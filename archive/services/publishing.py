@@ -23,6 +23,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from archive.media import copies
+from archive.media.copies import Protection
 from archive.models import Recording, Segment, Testimony
 from archive.policy import access, disclosure
 from archive.policy.protected import ProfileView, TestimonyView
@@ -79,15 +81,15 @@ class _AsReleased:
 
 @dataclass(frozen=True)
 class RecordingState:
-    """What the audience will get of the recording."""
+    """What the audience will get of the recording: only ever its public copy (archive/media/copies.py)."""
 
     exists: bool
     audible: bool
     is_video: bool
     consent_audio: bool
     consent_face_voice: bool
-    # Restricted passages are cut from the text only: the audience still hears them in the recording.
-    restricted_audible: bool
+    # The main recording's public copy: restricted passages silenced, voice masked without consent.
+    protection: Protection | None
 
 
 @dataclass
@@ -136,11 +138,11 @@ def checklist(t: Testimony, audience: str) -> Checklist:
     scan = sensitive.scan(t)
     recordings: list[Recording] = list(t.recordings)
     restricted = sensitive.restricted_passages(t)
-    audible = bool(recordings) and view.can_hear
     state = RecordingState(
-        exists=bool(recordings), audible=audible, is_video=any(r.is_video for r in recordings),
-        consent_audio=bool(t.consent_audio), consent_face_voice=bool(t.consent_face_voice),
-        restricted_audible=audible and bool(restricted))
+        exists=bool(recordings), audible=bool(recordings) and view.can_hear,
+        is_video=any(r.is_video for r in recordings), consent_audio=bool(t.consent_audio),
+        consent_face_voice=bool(t.consent_face_voice),
+        protection=copies.protection(recordings[0]) if recordings else None)
     current = released_to(t.status, t.access)
     result = Checklist(
         testimony=t, audience=audience, current=current, view=view, profile=profile, estimate=estimate,

@@ -49,16 +49,18 @@ def test_checklist_shows_what_the_audience_will_get(draft: m.Testimony) -> None:
     assert review.view.segments[2].text is None
 
 
-def test_the_recording_warning_appears_when_restricted_passages_are_audible(draft: m.Testimony) -> None:
+def test_the_recording_state_says_what_the_audience_will_hear(draft: m.Testimony) -> None:
     from archive.services import recordings
     import io
 
-    recordings.upload_recording(draft, io.BytesIO(wav_bytes()), "talk.wav", draft.version)
+    recordings.upload_recording(draft, io.BytesIO(wav_bytes(seconds=16)), "talk.wav", draft.version)
     state = publishing.checklist(draft, "researchers").recording
-    assert state.exists and state.audible and state.restricted_audible
+    assert state.exists and state.audible and state.protection is not None
+    assert state.protection.state != "not-public" and state.protection.silenced == 1  # passage 3 is silenced
+    assert state.protection.masked  # no consent to the unaltered voice
     testimony_service.update_testimony(draft, {"consent_audio": False}, draft.version)
     state = publishing.checklist(draft, "researchers").recording
-    assert state.exists and not state.audible and not state.restricted_audible
+    assert state.exists and not state.audible and state.protection.state == "not-public"
 
 
 def test_publishing_needs_confirmation(draft: m.Testimony) -> None:

@@ -259,3 +259,16 @@ def test_publish_button_sends_a_widening_draft_to_the_checklist(client: FlaskCli
 
 def test_dashboard_links_the_checklist(client: FlaskClient, curator: Any, tempting: models.Testimony) -> None:
     assert f'href="/curate/testimonies/{tempting.id}/checklist"' in html_of(client.get("/curate/"))
+
+
+def test_checklist_shows_the_public_copy_of_the_recording(client: FlaskClient, curator: Any,
+                                                          tempting: models.Testimony) -> None:
+    import io
+
+    from archive.services import recordings
+    from tests.media import wav_bytes
+
+    recordings.upload_recording(tempting, io.BytesIO(wav_bytes(seconds=72)), "talk.wav", tempting.version)
+    html = html_of(client.get(checklist_url(tempting, "public")))
+    assert "public copy, never the original" in html and 'id="public-copy"' in html
+    assert "1 restricted passage is silenced." in html and "The voice is masked" in html
