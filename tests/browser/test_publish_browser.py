@@ -6,6 +6,7 @@ axe-core finds no violations on either page in either language, before and after
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,7 +33,8 @@ def curator_account(live_server: LiveServer) -> str:
 
 def _draft(live_server: LiveServer, lang: str) -> int:
     """A restricted draft whose second passage names the narrator's son and her real name as its speaker."""
-    from archive.services import narrators, sensitive, testimonies
+    from archive.services import narrators, recordings, sensitive, testimonies
+    from tests.media import wav_bytes
 
     with live_server.app.app_context():
         narrator = narrators.create_narrator({
@@ -46,6 +48,7 @@ def _draft(live_server: LiveServer, lang: str) -> int:
             {"start": 14, "end": 20, "speaker": REAL, "text": "[restricted] She lives near the station."},
         ], None)
         sensitive.add_term(t, "Hamhung station", "where the grandmother lives")
+        recordings.upload_recording(t, io.BytesIO(wav_bytes(seconds=21)), "ferry.wav", t.version)
         testimony_id = t.id
         db.session.remove()
     return testimony_id
@@ -113,6 +116,7 @@ def test_scan_restrict_and_publish(curator_page: Any, browser: Any, live_server:
         assert page.locator("table.hits").count() == 0
         assert page.locator("#restricted-heading").inner_text().endswith("(2)")
         assert page.locator(".scan-clean").count() == 1
+        assert page.locator("#public-copy").count() == 1  # what the audience will hear of the recording
 
         # Publishing asks for confirmation (and, below the threshold, a justification).
         publish = page.locator("form[action$='/checklist'] button[type=submit]")
