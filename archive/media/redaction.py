@@ -37,9 +37,9 @@ class Target:
 TARGETS: dict[str, Target] = {
     # Opus in its speech mode: the archive holds spoken word, and its default music mode lets a cut
     # ring on for ~80 ms (still above -60 dBFS 50 ms into a silenced passage), where speech mode stops at once.
-    "audio/ogg": Target("ogg", "libopus", "flt", (48000,), 64000, (("application", "voip"),)),
-    "video/ogg": Target("ogg", "libopus", "flt", (48000,), 64000, (("application", "voip"),)),
-    "video/webm": Target("webm", "libopus", "flt", (48000,), 96000, (("application", "voip"),)),
+    "audio/ogg": Target("ogg", "libopus", "flt", (48000,), 64000, (("application", "voip"), ("compression_level", "5"))),
+    "video/ogg": Target("ogg", "libopus", "flt", (48000,), 64000, (("application", "voip"), ("compression_level", "5"))),
+    "video/webm": Target("webm", "libopus", "flt", (48000,), 96000, (("application", "voip"), ("compression_level", "5"))),
     "audio/mpeg": Target("mp3", "libmp3lame", "fltp", (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000),
                          128000),
     "audio/mp4": Target("ipod", "aac", "fltp", (), 128000),
@@ -167,6 +167,23 @@ def _transcode(source: Path, target: Path, spec: Target, ranges: list[tuple[floa
                 return block
 
             decoded = 0
+            gathered: list[np.ndarray] = []  # decoded frames gathered into ~1 s blocks: fewer, larger numpy steps
+            gathered_count = 0
+
+            def flush_gathered() -> None:
+                nonlocal pending, decoded, gathered_count
+                if not gathered:
+                    return
+                block = edit(np.concatenate(gathered, axis=1), decoded)
+                gathered.clear()
+                gathered_count = 0
+                decoded += block.shape[1]
+                pending = np.concatenate([pending, block], axis=1)
+                usable = (pending.shape[1] // fifo_size) * fifo_size if fifo_size else pending.shape[1]
+                if usable:
+                    encode(pending[:, :usable])
+                    pending = pending[:, usable:]
+
             streams = [audio_in, *inp.streams.video]
             for packet in inp.demux(*streams):
                 if packet.stream.index in copied:
@@ -177,17 +194,13 @@ def _transcode(source: Path, target: Path, spec: Target, ranges: list[tuple[floa
                     continue
                 for frame in packet.decode():
                     for converted in resampler.resample(frame):
-                        block = edit(converted.to_ndarray().astype(np.float32, copy=True), decoded)
-                        decoded += block.shape[1]
-                        pending = np.concatenate([pending, block], axis=1)
-                        usable = (pending.shape[1] // fifo_size) * fifo_size if fifo_size else pending.shape[1]
-                        if usable:
-                            encode(pending[:, :usable])
-                            pending = pending[:, usable:]
+                        gathered.append(converted.to_ndarray().astype(np.float32, copy=True))
+                        gathered_count += gathered[-1].shape[1]
+                        if gathered_count >= rate:
+                            flush_gathered()
             for converted in resampler.resample(None):
-                block = edit(converted.to_ndarray().astype(np.float32, copy=True), decoded)
-                decoded += block.shape[1]
-                pending = np.concatenate([pending, block], axis=1)
+                gathered.append(converted.to_ndarray().astype(np.float32, copy=True))
+            flush_gathered()
             if pending.shape[1]:
                 encode(pending)
             out.mux(audio_out.encode(None))
