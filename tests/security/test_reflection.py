@@ -38,7 +38,7 @@ LIVE = re.compile(r"<h1>qzx|<script>qzx|<meta http-equiv=refresh", re.IGNORECASE
 # search filters are read in a loop over FACETS (services/searching.py), so they come from there.
 PARAMETERS = (
     "q", "page", "per_page", "sort", *FACETS, "t", "autoplay", "download", "lang", "topic", "country", "decade",
-    "next", "status", "action", "audience", "narrator", "kind", "scheme", "updated_since", "year", "format",
+    "next", "status", "action", "audience", "narrator", "kind", "scheme", "updated_since", "year", "format", "copy",
     "verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken",
 )
 # Search queries whose repairs are explained in notices that quote the query.
@@ -63,7 +63,8 @@ def test_parameter_list_covers_every_name_the_code_reads() -> None:
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
                 found.setdefault(match.group(1), f"{path.relative_to(PROJECT_ROOT)}:{line}")
-    assert {"q", "sort", "t", "page", "next", "metadataPrefix", "updated_since"} <= set(found), "the patterns no longer find the known reads"
+    known = {"q", "sort", "t", "page", "next", "metadataPrefix", "updated_since"}
+    assert known <= set(found), "the patterns no longer find the reads they were written for"
     missing = {name: where for name, where in found.items() if name not in PARAMETERS}
     assert not missing, f"query parameters read by the code but not probed here: {missing}"
 
@@ -92,13 +93,13 @@ def _paths(app: Flask, rule: Rule, world: dict[str, Any]) -> list[str]:
     """The rule's URL with known ids and each known string (and the markup itself) for string arguments."""
     adapter = app.url_map.bind("localhost")
     strings = [*world["strings"], MARKUP]
-    names = sorted(rule.arguments)
-    if not any(not isinstance(rule._converters[n], IntegerConverter) for n in names):  # noqa: SLF001
+    converters = rule._converters  # noqa: SLF001 - werkzeug exposes no public accessor
+    numbers = {name for name in rule.arguments if isinstance(converters[name], IntegerConverter)}
+    if numbers == set(rule.arguments):
         strings = strings[:1]
     paths = []
     for value in strings:
-        values = {name: world["ids"].get(name, MISSING_ID) if isinstance(rule._converters[name], IntegerConverter)  # noqa: SLF001
-                  else value for name in names}
+        values = {name: world["ids"].get(name, MISSING_ID) if name in numbers else value for name in rule.arguments}
         try:
             paths.append(adapter.build(rule.endpoint, values, method="GET"))
         except Exception:  # noqa: BLE001 - a value the rule cannot take is simply skipped
