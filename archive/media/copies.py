@@ -12,7 +12,9 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from archive.extensions import db
 from archive.mediafiles import ALLOWED_MEDIA, MediaError, resolve_media_path
-from archive.media.analysis import AnalysisError, analyse
+from archive.media.analysis import Analysis, AnalysisError, analyse
 from archive.media.redaction import RedactionError, descriptive_tags, make_public_copy, merge_ranges
 from archive.models import PublicCopy, Recording, Testimony
 from archive.models.base import utcnow
@@ -270,10 +272,16 @@ def _make(rec: Recording, plan: Plan) -> tuple[Path | None, dict[str, object]]:
         extension = ALLOWED_MEDIA.get(rec.mime_type) or source.suffix
         partial = root / PUBLIC_DIR / PARTIAL_DIR / f"{os.getpid()}-{uuid.uuid4().hex}{extension}"
         partial.parent.mkdir(parents=True, exist_ok=True)
+        cached = _cached(plan.spec, extension)
         try:
-            # The copy's maker decodes the whole original: its sample count is the original's duration.
-            made = make_public_copy(source, partial, rec.mime_type, list(plan.silenced), plan.semitones)
-            checked = verify(partial, plan, made.duration_seconds)
+            if cached is not None:
+                shutil.copyfile(cached[0], partial)
+                checked = cached[1]
+            else:
+                # The copy's maker decodes the whole original: its sample count is the original's duration.
+                made = make_public_copy(source, partial, rec.mime_type, list(plan.silenced), plan.semitones)
+                checked = verify(partial, plan, made.duration_seconds)
+                _keep(plan.spec, extension, partial, checked)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -287,7 +295,40 @@ def _make(rec: Recording, plan: Plan) -> tuple[Path | None, dict[str, object]]:
     return partial, values
 
 
-def verify(path: Path, plan: Plan, original_seconds: float):  # type: ignore[no-untyped-def]
+def _cache_dir() -> Path | None:
+    """JOBS_COPY_CACHE: verified copies kept by spec, so the same original with the same passages and masking
+    is encoded once (the test suite uploads the same demo files thousands of times); off unless set or testing."""
+    setting = current_app.config.get("JOBS_COPY_CACHE")
+    if setting is None and current_app.testing:
+        setting = str(Path(tempfile.gettempdir()) / f"archive-copy-cache-{os.getuid()}")
+    if not setting:
+        return None
+    path = Path(setting)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _cached(spec: str, extension: str) -> tuple[Path, Analysis] | None:
+    cache = _cache_dir()
+    if cache is None or not (cache / f"{spec}{extension}").is_file() or not (cache / f"{spec}.json").is_file():
+        return None
+    try:
+        return cache / f"{spec}{extension}", Analysis(**json.loads((cache / f"{spec}.json").read_text()))
+    except (ValueError, TypeError):
+        return None
+
+
+def _keep(spec: str, extension: str, path: Path, checked: Analysis) -> None:
+    cache = _cache_dir()
+    if cache is None:
+        return
+    temporary = cache / f".{uuid.uuid4().hex}{extension}"
+    shutil.copyfile(path, temporary)
+    os.replace(temporary, cache / f"{spec}{extension}")
+    (cache / f"{spec}.json").write_text(json.dumps(checked.__dict__))
+
+
+def verify(path: Path, plan: Plan, original_seconds: float) -> Analysis:
     """Decode the copy: duration within DURATION_TOLERANCE of the original, restricted ranges below SILENT_DBFS."""
     checked = analyse(path, list(plan.restricted), original_seconds)
     drift = abs(checked.duration_seconds - original_seconds)

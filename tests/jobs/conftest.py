@@ -35,6 +35,7 @@ def queue(request: pytest.FixtureRequest, app: Flask) -> Iterator[str]:
         app.config["JOBS_URL"] = f"sqlite:///{app.config['ARCHIVE_DATA_DIR']}/jobs.sqlite3"
     app.config["JOBS_RETRY_DELAY"] = 0
     app.config["JOBS_RETRIES"] = 2
+    app.config["JOBS_COPY_CACHE"] = ""  # every job really encodes (the kill and failure tests interrupt it)
     jobs.init_app(app)
     yield request.param
     if client is not None:

@@ -141,7 +141,7 @@ with app.app_context():
 """
     config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "ARCHIVE_DATA_DIR", "MEDIA_ROOT",
                                                "SEARCH_INDEX_DIR", "SECRET_KEY", "JOBS_URL", "JOBS_RETRY_DELAY",
-                                               "JOBS_RETRIES")}
+                                               "JOBS_RETRIES", "JOBS_COPY_CACHE")}
     config["TESTING"] = True
     done = subprocess.run([sys.executable, "-c", script, json.dumps(config)], cwd=Path(__file__).parents[2],
                           capture_output=True, text=True, timeout=300)

@@ -119,6 +119,7 @@ def test_without_voice_consent_the_public_hears_a_masked_voice(client: FlaskClie
 def test_while_the_copy_is_missing_the_public_gets_no_audio_and_a_notice(app: Flask, client: FlaskClient,
                                                                          factory: Any, samples: dict[str, bytes],
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    app.config["JOBS_COPY_CACHE"] = ""
     monkeypatch.setattr(copies, "make_public_copy", lambda *a, **k: (_ for _ in ()).throw(
         copies.RedactionError("the encoder gave up")))
     rec = with_recording(factory, samples["wav"], "wav")
@@ -126,3 +127,18 @@ def test_while_the_copy_is_missing_the_public_gets_no_audio_and_a_notice(app: Fl
     page = client.get(f"/testimonies/{rec.testimony_id}").get_data(as_text=True)
     assert "being prepared for listening" in page
     assert f"/media/recordings/{rec.id}" not in page
+
+
+def test_replacing_or_deleting_a_recording_removes_its_public_copy(factory: Any, samples: dict[str, bytes]) -> None:
+    from archive.services.recordings import delete_recording
+
+    rec = with_recording(factory, samples["wav"], "wav")
+    first = copies.media_root() / copies.servable_copy(rec).storage_path
+    assert first.is_file()
+    t = rec.testimony
+    upload_recording(t, io.BytesIO(samples["flac"]), "again.flac", None)
+    second = copies.media_root() / copies.servable_copy(t.recording).storage_path
+    assert second.is_file() and not first.exists()
+    delete_recording(t, None)
+    assert not second.exists()
+    assert not [p for p in (copies.media_root() / copies.PUBLIC_DIR).rglob("*") if p.is_file()]

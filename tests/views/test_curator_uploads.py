@@ -25,9 +25,11 @@ def draft(factory: Any) -> models.Testimony:
 
 
 def media_files(app: Flask) -> list[Path]:
-    """Every file under the media root (temporary upload files included)."""
+    """Every file under the media root (temporary upload files included), public copies aside
+    (tests/public_copies/ checks those, and that they go with their recording)."""
     root = Path(app.config["MEDIA_ROOT"])
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "public") \
+        if root.exists() else []
 
 
 def upload(client: FlaskClient, t: models.Testimony, content: bytes, filename: str) -> Any:
