@@ -221,17 +221,15 @@ def _csrf(client: Any, path: str = "/") -> str:
     return csrf_from(client, path)
 
 
-def _tiny_mp4() -> bytes:
-    import struct
-    return struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 512) + b"isomiso2" + b"\0" * 64
-
-
 @pytest.mark.parametrize("face_voice", [False, True])
-def test_videos_need_consent_to_show_face_and_voice(app: Flask, face_voice: bool) -> None:
+def test_videos_need_consent_to_show_face_and_voice(app: Flask, face_voice: bool, tmp_path: Any) -> None:
+    from tests.public_copies.samples import make_sample
+
+    video = make_sample(tmp_path, "mp4-video", seconds=1.0).read_bytes()  # a real video: its public copy is made
     narrator = narrator_service.create_narrator({"pseudonym": "Video narrator"})
     t = testimonies.create_testimony({"title": "On video", "access": "public", "status": "published",
                                       "consent_audio": True, "consent_face_voice": face_voice}, narrator)
-    recordings.upload_recording(t, io.BytesIO(_tiny_mp4()), "interview.mp4", None)
+    recordings.upload_recording(t, io.BytesIO(video), "interview.mp4", None)
     audio = make_testimony("public", "audioonlyword")  # audio needs no face consent
     url = f"/media/recordings/{t.recordings[0].id}"
     for role in ROLES:
