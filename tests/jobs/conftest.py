@@ -1,6 +1,7 @@
 """A real queue (not the immediate one the other tests use): SQLite in the data dir, or Redis db 15."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,8 @@ from flask import Flask
 
 from archive import jobs
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Two suites running at once (SQLite and PostgreSQL) give each its own database number.
+REDIS_URL = os.environ.get("ARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _redis_or_skip() -> Any:
