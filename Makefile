@@ -40,8 +40,11 @@ demo: migrate
 	$(FLASK) archive seed
 	$(FLASK) archive load-demo --if-empty
 
+# Public copies of the demo recordings are made before the site opens (about a minute, once), so the
+# first visitor hears them; later copies are made by the worker that `serve` starts.
 index: demo
 	$(FLASK) search verify --repair
+	$(FLASK) jobs run --until-idle
 
 # The job worker (public copies of recordings) runs beside gunicorn and stops with it.
 serve:
