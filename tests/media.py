@@ -5,6 +5,7 @@ import io
 import math
 import struct
 import wave
+from pathlib import Path
 
 
 def wav_bytes(seconds: float = 1.0, rate: int = 8000, tone_hz: float | None = None) -> bytes:
@@ -22,3 +23,11 @@ def wav_bytes(seconds: float = 1.0, rate: int = 8000, tone_hz: float | None = No
         out.setframerate(rate)
         out.writeframes(frames)
     return buffer.getvalue()
+
+
+def stored_originals(media_root: str | Path) -> list[Path]:
+    """Every file under the media root (temporary upload files included), public copies aside
+    (tests/public_copies/ checks those, and that they go with their recording)."""
+    root = Path(media_root)
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "public") \
+        if root.exists() else []

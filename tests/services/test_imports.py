@@ -18,7 +18,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from archive.extensions import db
-from tests.media import wav_bytes
+from tests.media import stored_originals, wav_bytes
 from archive import models
 from archive.models import AuditEntry, Chapter, Narrator, Recording, RouteLeg, Segment
 from archive.services import imports
@@ -62,8 +62,7 @@ def count(model: Any) -> int:
 
 
 def media_files(app: Flask) -> list[Path]:
-    root = Path(app.config["MEDIA_ROOT"])
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return stored_originals(app.config["MEDIA_ROOT"])
 
 
 def get_testimony(external_id: str) -> models.Testimony:

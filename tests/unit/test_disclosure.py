@@ -6,6 +6,7 @@ the data shows up here.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -84,8 +85,11 @@ def test_open_first_arrivals_row_is_spread_from_1945(app: Flask, factory: Any) -
 
 def test_birth_decade_arrival_band_and_age_group(app: Flask, factory: Any) -> None:
     n = narrator(factory, birth_year=1980, arrived_south_year=2009)
-    view = protected.profile_view(n, "public")
-    assert (view.birth.label, view.arrived.label, view.age_group) == ("1980s", "2005–2009", "20-29")
+    shown = protected.profile_view(n, "public")
+    # Born in the 1980s and arrived in 2005–2009: aged 16 to 29, so the public sees no age group...
+    assert (shown.birth.label, shown.arrived.label, shown.age_group) == ("1980s", "2005–2009", None)
+    # ...but the estimate is asked of any profile; here, one that also shows the age group.
+    view = dataclasses.replace(shown, age_group="20-29")
     estimate = disclosure.estimate(view)
     # Born 1980–1989 and aged 20–29 at entry: of the 10 birth years, 6 give an age of 20-29 when arriving in
     # 2005 (ages 20..25), 7 in 2006, 8 in 2007, 9 in 2008 and 10 in 2009. Ages spread evenly in the group:

@@ -16,6 +16,7 @@ from werkzeug.test import encode_multipart
 from archive import models
 from archive.extensions import db
 from archive.models import Recording
+from tests.media import stored_originals
 from tests.views.test_curator import edit_url, html_of, load_form, make_wav, reload  # noqa: F401
 
 
@@ -25,11 +26,7 @@ def draft(factory: Any) -> models.Testimony:
 
 
 def media_files(app: Flask) -> list[Path]:
-    """Every file under the media root (temporary upload files included), public copies aside
-    (tests/public_copies/ checks those, and that they go with their recording)."""
-    root = Path(app.config["MEDIA_ROOT"])
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "public") \
-        if root.exists() else []
+    return stored_originals(app.config["MEDIA_ROOT"])
 
 
 def upload(client: FlaskClient, t: models.Testimony, content: bytes, filename: str) -> Any:

@@ -50,9 +50,10 @@ def test_export_lists_public_metadata_of_every_result(client: FlaskClient, facto
         "id": str(t.id), "external_id": "ext-1", "title": "청진의 겨울 famine story",
         "url": f"http://localhost/testimonies/{t.id}", "interview_date": "2019-05-14", "languages": "ko;en",
         "topics": "brokers;famine", "home_province": "Ryanggang", "home_place": "", "route_countries": "China;Laos",
-        # The profile as the public sees it: decade and five-year bands, no home town.
+        # The profile as the public sees it: decade and five-year bands, no home town, and no age group
+        # (born in the 1970s and arrived in 2000–2004: aged 21 to 34, which no single group covers).
         "born": "1970s", "year_left": "1995–1999", "year_arrived": "2000–2004", "gender": "female",
-        "age_group": "20-29", "fictional": "yes",
+        "age_group": "", "fictional": "yes",
     }
     body = client.get("/search.csv?q=famine").get_data(as_text=True)
     assert "REALNAME" not in body and "SECRET-PASSAGE" not in body and "Pseudo" not in body

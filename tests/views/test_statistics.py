@@ -235,7 +235,9 @@ def test_bar_links_lead_to_matching_testimonies(app: Flask, client: FlaskClient,
 
 
 def test_category_and_age_links(app: Flask, client: FlaskClient, factory: Any) -> None:
-    narrator = factory.narrator(birth_year=1975, occupation="Workers", education="College", residence_region="Seoul")
+    # The exact years are public by consent, so the age group at arrival (34) is shown and searchable.
+    narrator = factory.narrator(birth_year=1975, occupation="Workers", education="College", residence_region="Seoul",
+                                consent_detailed_profile=True, exact_fields=["birth_year", "arrived_south_year"])
     testimony = factory.testimony(narrator, title="Worker from the college")
     text = page(client, "/statistics")
     expected = {"age": "/search?age=30-39", "occupation": "/search?occupation=workers",
