@@ -51,6 +51,9 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # "X-Sendfile" or "X-Accel-Redirect:/internal-media/" hands media transfers to the web server.
         "MEDIA_SENDFILE": os.environ.get("ARCHIVE_MEDIA_SENDFILE", ""),
+        # Werkzeug's method for new password hashes. Keep scrypt in production; the test suite sets a cheap
+        # method (tests/conftest.py) because every login fixture would otherwise pay for a real hash.
+        "PASSWORD_HASH_METHOD": os.environ.get("ARCHIVE_PASSWORD_HASH_METHOD", "scrypt"),
         # Failed logins on one account from one client, then that client waits (the owner elsewhere does not).
         "LOGIN_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_SECONDS", "900")),

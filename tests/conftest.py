@@ -21,9 +21,15 @@ from archive import create_app
 from archive.extensions import db
 from archive.models import Narrator, Testimony, User
 from archive.services import narrators as narrator_service
+from archive.services import search_sync
 from archive.services import testimonies as testimony_service
 from archive.services import users as user_service
 from archive.services.vocabulary import seed_vocabulary
+
+# Password hashes: one cheap pbkdf2 round instead of scrypt (which costs every login fixture about half a
+# second). Set in the environment so that every app the tests build, in this process or a server process
+# they start, uses it; production keeps scrypt (tests/security/test_accounts.py checks the default).
+os.environ.setdefault("ARCHIVE_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1")
 
 VOCABULARY_TABLES = {"places", "categories", "topics", "alembic_version"}
 PASSWORD = "correct horse battery"
@@ -190,13 +196,15 @@ class Factory:
                                   "status": "published", "consent_audio": True, "consent_transcript": True,
                                   "interview_date": "2019-05"}
         values.update(data)
-        t = testimony_service.create_testimony(values, narrator)
-        if segments is not None:
-            testimony_service.replace_transcript(t, segments, None)
-        if route is not None:
-            testimony_service.set_route(t, route, None)
-        if tags is not None:
-            testimony_service.set_topics(t, tags, None)
+        # Each service call commits; the index is written once, when the testimony is complete.
+        with search_sync.deferred():
+            t = testimony_service.create_testimony(values, narrator)
+            if segments is not None:
+                testimony_service.replace_transcript(t, segments, None)
+            if route is not None:
+                testimony_service.set_route(t, route, None)
+            if tags is not None:
+                testimony_service.set_topics(t, tags, None)
         return t
 
 

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from archive.extensions import db
 from archive.models import ROLES, AuditEntry, User
@@ -222,7 +221,7 @@ def register_researcher(email: str, password: str, affiliation: str, purpose: st
         raise ValidationError(errors)
     existing = users.email_taken(email)
     if existing is not None:
-        generate_password_hash(password)  # take as long as a real registration
+        users.hash_password(password)  # take as long as a real registration
         audit.record("user.register_duplicate", existing, {}, actor=None)
         db.session.commit()
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,10 +18,22 @@ from archive.services.errors import DomainError, ValidationError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
-# Compared against when the email is unknown, so a login takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Compared against when the email is unknown, so a login takes as long either way (one per hash method).
+_DUMMY_HASHES: dict[str, str] = {}
 # The one answer to every refused login: it never says whether the email exists.
 LOGIN_REFUSED = _l("Email or password is wrong, or the account is locked or not yet approved.")
+
+
+def hash_password(password: str) -> str:
+    """A new password hash by the configured method (PASSWORD_HASH_METHOD; scrypt unless tests say otherwise)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password("not-a-real-password")
+    return _DUMMY_HASHES[method]
 
 
 class LoginRefused(DomainError):
@@ -60,7 +73,7 @@ def add_user(email: str, password: str, role: str, *, approved: bool | None = No
         errors["role"] = [_("must be one of %(choices)s", choices=", ".join(ROLES))]
     if errors:
         raise ValidationError(errors)
-    user = User(email=email, password_hash=generate_password_hash(password), role=role,
+    user = User(email=email, password_hash=hash_password(password), role=role,
                 approved=(role != "researcher") if approved is None else approved)
     db.session.add(user)
     db.session.flush()
@@ -77,7 +90,7 @@ def authenticate(email: str, password: str) -> User:
     """
     email = (email or "").strip().lower()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-    matches = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH, password or "")
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password or "")
     if user is None or not matches or not user.active:
         # The typed email is not kept: it may be a password typed into the wrong box.
         action = "login.unknown" if user is None else "login.failed" if not matches else "login.inactive"
@@ -115,7 +128,7 @@ def change_password(user: User, old: str, new: str) -> None:
         raise ValidationError({"old_password": [_("is not the current password")]})
     if len(new or "") < MIN_PASSWORD:
         raise ValidationError({"new_password": [_("must be at least %(count)s characters", count=MIN_PASSWORD)]})
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     end_sessions(user, "password_change")
 
 

@@ -355,8 +355,24 @@ def test_every_refused_login_checks_one_password_hash_and_answers_alike(app: Fla
     assert len(pages) == 1 and "Email or password is wrong" in pages.pop()
     # The unknown email was compared against a hash of the same kind as a real one.
     real = db.session.scalar(select(User.password_hash).where(User.email == "real@example.org"))
+    assert hash_checks[0].split("$")[0] == real.split("$")[0] == app.config["PASSWORD_HASH_METHOD"]
+    hash_checks.clear()
+    _attempt(fresh_client(app), "nobody@example.org", PASSWORD, "192.0.2.1")
+    assert hash_checks[0].split("$")[0] == real.split("$")[0]
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path: Any,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from archive.services import users
-    assert users._DUMMY_HASH.split("$")[0] == real.split("$")[0]
+
+    # The suite runs with a cheap method (tests/conftest.py); production, with nothing set, gets scrypt.
+    monkeypatch.delenv("ARCHIVE_PASSWORD_HASH_METHOD")
+    assert build_config({"ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})["PASSWORD_HASH_METHOD"] == "scrypt"
+    production = create_app({"ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x",
+                             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+    with production.app_context():
+        hashed = users.hash_password("correct horse battery")
+    assert hashed.startswith("scrypt:") and users.check_password_hash(hashed, "correct horse battery")
 
 
 def test_a_throttled_login_looks_the_same_for_a_real_and_an_unknown_email(app: Flask, hash_checks: list[str]) -> None:
