@@ -41,11 +41,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
-    @property
-    def is_staff(self) -> bool:
-        """Curators and admins see and edit everything."""
-        return self.role in ("admin", "curator")
-
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 

@@ -487,8 +487,9 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
 
 
 def recording_is_public(t: Testimony) -> bool:
-    """Whether anyone at all may hear the recording (so shared caches may keep it)."""
-    return access.testimony_visibility(t) == access.PUBLIC and bool(t.consent_audio)
+    """Whether anyone at all may hear the recording (so shared caches may keep it): the same rule as for an
+    anonymous visitor, the face-and-voice consent of a video included."""
+    return access.can_hear(None, t)
 
 
 def hearable_recording(user: Any, recording_id: int) -> Recording | None:

@@ -12,9 +12,8 @@ from werkzeug.wrappers import Response
 from archive.forms.auth import ActionForm, RoleForm
 from archive.models import ROLES, User
 from archive.paging import page_number
-from archive.policy import access
+from archive.policy.guards import require_admin
 from archive.services import accounts
-from archive.services.audit import record_refusal
 from archive.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,10 +23,7 @@ ROLE_LABELS = {"admin": _l("admin"), "curator": _l("curator"), "researcher": _l(
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    if not access.can_administer(current_user):
-        # Logged so admins see curators or researchers probing the admin pages.
-        record_refusal("admin", reason=f"{current_user.role} may not {request.method} {request.path}")
-        abort(404)
+    require_admin()
 
 
 @bp.get("/")

@@ -1,8 +1,6 @@
 """Login, logout, password change and researcher registration."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -10,19 +8,12 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from archive.forms.auth import LoginForm, PasswordChangeForm, RegisterForm
+from archive.policy.redirects import safe_next
 from archive.services import accounts, users
 from archive.services.errors import ValidationError
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 Page = Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]
-
-
-def _safe_next(target: str | None) -> str:
-    parts = urlsplit(target or "")
-    if (target and not parts.scheme and not parts.netloc and target.startswith("/")
-            and not target.startswith("//") and "\\" not in target):
-        return target
-    return url_for("public.home")
 
 
 def _client() -> str:
@@ -56,7 +47,7 @@ def login() -> Page:
                     "see what every visitor sees."), "info")
         else:
             flash(_("You are logged in."), "info")
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 

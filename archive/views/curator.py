@@ -30,7 +30,7 @@ from archive.models import Narrator, Segment, Testimony
 from archive.policy import access, disclosure, protected
 from archive.security import UPLOAD_ENDPOINTS
 from archive.services import recordings, testimonies
-from archive.views.guards import require_curator
+from archive.policy.guards import require_curator
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.narrators import create_narrator, update_narrator
 from archive.services.vocabulary import all_topics, categories, places_of_kind
@@ -515,10 +515,8 @@ def delete_testimony(testimony_id: int) -> Page:
             testimonies.check_version(t, form.version.data)
         except ConflictError as error:
             return render_template("curator/delete.html", t=t, form=form, conflict=error), 409
-        title, files = t.title, [rec.storage_path for rec in t.recordings]
-        testimonies.delete_testimony(t)
-        # The service removes the rows; the files of a deleted testimony must not linger on disk.
-        recordings.remove_files(files)
+        title = t.title
+        testimonies.delete_testimony(t)  # rows, then the files
         flash(_("Testimony “%(title)s” deleted.", title=title), "info")
         return redirect(url_for(".dashboard"))
     return render_template("curator/delete.html", t=t, form=form), 400 if form.is_submitted() else 200

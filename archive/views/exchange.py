@@ -22,7 +22,7 @@ from archive.policy import protected
 from archive.policy.protected import TestimonyView
 from archive.services import catalog, exchange
 from archive.services.errors import ConflictError, ValidationError
-from archive.views.guards import curators_only
+from archive.policy.guards import curators_only
 
 bp = Blueprint("exchange", __name__)
 

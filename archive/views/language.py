@@ -1,29 +1,15 @@
 """The language switch: remembers the visitor's choice in the ``lang`` cookie and goes back."""
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request
 from werkzeug.wrappers import Response
 
 from archive.i18n import LOCALE_COOKIE, LOCALES
+from archive.policy.redirects import safe_next
 
 bp = Blueprint("language", __name__)
 
 COOKIE_MAX_AGE = 365 * 24 * 3600
-_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
-
-
-def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything that could leave the site becomes the home page."""
-    fallback = url_for("public.home")
-    if not target or len(target) > 2000 or _UNSAFE.search(target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target.rstrip("?") or fallback
 
 
 @bp.get("/language/<code>")

@@ -17,7 +17,7 @@ from archive.forms.publishing import PublishForm, RemoveTermForm, RestrictForm, 
 from archive.models import Segment, Testimony
 from archive.services import publishing, sensitive
 from archive.services.errors import ConflictError, ValidationError
-from archive.views.guards import require_curator
+from archive.policy.guards import require_curator
 
 bp = Blueprint("publishing", __name__, url_prefix="/curate/testimonies")
 

@@ -15,7 +15,7 @@ from archive.services import themes
 from archive.services.errors import ConflictError, ValidationError
 from archive.services.vocabulary import all_topics
 from archive.statistics_data import dataset_keys, load_table
-from archive.views.guards import curators_only
+from archive.policy.guards import curators_only
 
 bp = Blueprint("themes", __name__)
 

@@ -142,3 +142,17 @@ def test_replacing_or_deleting_a_recording_removes_its_public_copy(factory: Any,
     delete_recording(t, None)
     assert not second.exists()
     assert not [p for p in (copies.media_root() / copies.PUBLIC_DIR).rglob("*") if p.is_file()]
+
+
+def test_a_video_without_face_consent_is_never_public(client: FlaskClient, factory: Any,
+                                                      samples: dict[str, bytes]) -> None:
+    from archive.services import listening
+
+    rec = with_recording(factory, samples["mp4-video"], "mp4-video", consent_face_voice=False)
+    assert client.get(f"/media/recordings/{rec.id}").status_code == 404
+    # Not public, so no response about it may be marked for shared caches.
+    assert not listening.recording_is_public(rec.testimony)
+    rec.testimony.consent_face_voice = True
+    db.session.commit()
+    assert listening.recording_is_public(rec.testimony)
+    assert client.get(f"/media/recordings/{rec.id}").headers["Cache-Control"] == "public, no-cache"

@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from archive import i18n
-from archive.views.language import safe_next
+from archive.policy.redirects import safe_next
 
 
 @contextmanager

@@ -1,11 +1,12 @@
-"""The one guard of the curators' pages: log in first; anyone else gets the 404 page, audited."""
+"""The guards of the staff areas: anonymous visitors are sent to log in; anyone else without the role gets
+the 404 page of a missing page, and the refusal is audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from archive.policy import access
@@ -27,3 +28,10 @@ def curators_only(view: Callable[..., Any]) -> Callable[..., Any]:
         require_curator()
         return view(*args, **kwargs)
     return wrapped
+
+
+def require_admin() -> None:
+    """Answer a non-admin like a missing page; logged so admins see others probing the admin pages."""
+    if not access.can_administer(current_user):
+        record_refusal("admin", reason=f"{current_user.role} may not {request.method} {request.path}")
+        abort(404)
