@@ -206,10 +206,18 @@ class TestimonyFieldsForm(FlaskForm):
     interviewer = StringField(_l("Interviewer"), validators=[Length(max=200)])
     interview_place = StringField(_l("Interview place"), validators=[Length(max=200)])
     summary = TextAreaField(_l("Summary"), description=SUMMARY_HINT)
-    consent_audio = BooleanField(_l("The narrator consented to publishing the audio"))
+    # What each answer does is said plainly (archive/policy/access.py: can_hear, masks_voice; archive/media/copies.py).
+    consent_audio = BooleanField(_l("The narrator consented to publishing the audio"), description=_l(
+        "Not ticked: only staff can play the recording. Ticked: everyone else who may see the testimony hears its "
+        "public copy, with restricted passages silenced; the question on face and voice below decides whether the "
+        "voice is disguised and whether a video is shown."))
     consent_transcript = BooleanField(_l("The narrator consented to publishing the transcript"))
     consent_name = BooleanField(_l("The narrator consented to being named (public name)"))
-    consent_face_voice = BooleanField(_l("The narrator consented to showing face and voice unaltered"))
+    consent_face_voice = BooleanField(_l("The narrator consented to showing face and voice unaltered"), description=_l(
+        "Ticked (with the audio consent): the voice is heard as recorded, and a video recording is shown. Not ticked: "
+        "an audio recording is heard with the voice disguised (pitch-shifted, timing kept), and a video recording is "
+        "not shown outside staff at all, neither picture nor sound. Without the audio consent nothing is played "
+        "outside staff either way."))
     consent_notes = TextAreaField(_l("Consent notes"), description=_l("Internal; never shown publicly."))
     embargo_until = StringField(_l("Embargo until"),
                                 description=_l("YYYY-MM-DD; hidden from everyone but curators until then."))
