@@ -1,4 +1,4 @@
-"""Recordings, served only where the access policy allows, with HTTP range support.
+"""Recordings, served only where the access policy allows, with HTTP range support, and their waveforms.
 
 A recording the user may not hear answers exactly like a missing one (404). Ranges follow
 RFC 9110: one range gives 206, an unsatisfiable one 416 with ``Content-Range: bytes */SIZE``;
@@ -13,14 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from archive.mediafiles import ALLOWED_MEDIA, MediaError, resolve_media_path
 from archive.media import copies
 from archive.models import Recording
 from archive.policy import access
+from archive.services import api as api_service
 from archive.services import listening
+from archive.services.waveform import recording_waveform
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -184,4 +186,27 @@ def recording(recording_id: int) -> Response:
     length = max(last - first + 1, 0)
     headers["Content-Length"] = str(length)
     response = Response(_read(path, first, length), status=status, headers=headers, direct_passthrough=True)
+    return response
+
+
+@bp.get("/recordings/<int:recording_id>/waveform")
+def waveform(recording_id: int) -> Response:
+    """The public copy's peaks, chapter starts and withheld stretches (times only) for the player's timeline.
+
+    Answers only where the user may hear the recording (the same check as `recording`); anything else is
+    the same JSON 404 for a missing and a hidden record. ``ready: false`` and no peaks while the copy is
+    being made or failed. Staff get the public copy's drawing too (``?copy=public`` changes nothing).
+    """
+    found = recording_waveform(current_user, recording_id)
+    if found is None:
+        response = jsonify(api_service.not_found().body())
+        response.status_code = 404
+        return response
+    response = jsonify(found.body)
+    if found.ready and found.public:
+        # Anonymous listeners' caches may keep it, revalidated like the recording (a 304 via the ETag).
+        response.headers["Cache-Control"] = PUBLIC_CACHE
+        response.add_etag()
+        return response.make_conditional(request)
+    response.headers["Cache-Control"] = PRIVATE_CACHE
     return response

@@ -320,6 +320,14 @@
     player.addEventListener("timeupdate", function () { sync(false); });
     player.addEventListener("seeked", function () { sync(false); });
     player.addEventListener("play", function () { sync(false); });
+    // Other scripts (the timeline, timeline.js) seek through a cancelable "listen:seek" event on #listen.
+    root.addEventListener("listen:seek", function (event) {
+      var time = event.detail ? event.detail.time : NaN;
+      if (typeof time === "number" && isFinite(time)) {
+        event.preventDefault();
+        seekTo(Math.max(0, time), false);
+      }
+    });
 
     // The focused player seeks with the arrow keys (Space already plays and pauses natively).
     player.setAttribute("aria-keyshortcuts", "Space ArrowLeft ArrowRight Home");
