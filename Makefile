@@ -53,8 +53,11 @@ serve:
 
 run: index serve
 
+# The suite is spread over the machine's cores by pytest-xdist, one test file per worker at a time (each
+# worker has its own database and Redis number); PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from archive import create_app
+from archive.config import normalize_database_url
 from archive.extensions import db
 from archive.models import Narrator, Testimony, User
 from archive.services import narrators as narrator_service
@@ -31,6 +32,11 @@ from archive.services.vocabulary import seed_vocabulary
 # they start, uses it; production keeps scrypt (tests/security/test_accounts.py checks the default).
 os.environ.setdefault("ARCHIVE_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1")
 
+pytest_plugins = ["tests.security.summary"]
+
+# The pytest-xdist worker this process is ("gw0", "gw1", …), or "" when the suite runs in one process.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
 VOCABULARY_TABLES = {"places", "categories", "topics", "alembic_version"}
 PASSWORD = "correct horse battery"
 
@@ -41,6 +47,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("ARCHIVE_TEST_DATABASE_URL")
     if not url:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    elif WORKER:
+        url = _worker_database(url)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                       "ARCHIVE_DATA_DIR": str(tmp_path_factory.mktemp("setup")), "SECRET_KEY": "x"})
     with app.app_context():
@@ -50,6 +58,21 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         seed_vocabulary()
         db.engine.dispose()
     yield url
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database beside the given one (test_gw0, …)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(normalize_database_url(url))
+    name = f"{base.database}_{WORKER}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_everything() -> None:

@@ -10,8 +10,20 @@ from flask import Flask
 
 from archive import jobs
 
-# Two suites running at once (SQLite and PostgreSQL) give each its own database number.
-REDIS_URL = os.environ.get("ARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Two suites running at once (SQLite and PostgreSQL) give each its own database number; under pytest-xdist
+# each worker counts down from it (gw0: 15, gw1: 14, …).
+def _redis_url() -> str:
+    from redis.connection import parse_url
+
+    url = os.environ.get("ARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    number = int(parse_url(url).get("db", 0)) - int(worker.removeprefix("gw"))
+    return url.rsplit("/", 1)[0] + f"/{number % 16}"
+
+
+REDIS_URL = _redis_url()
 
 
 def _redis_or_skip() -> Any:
