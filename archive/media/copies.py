@@ -296,9 +296,10 @@ def _make(rec: Recording, plan: Plan) -> tuple[Path | None, dict[str, object]]:
 
 
 def _cache_dir() -> Path | None:
-    """JOBS_COPY_CACHE: verified copies kept by spec, so the same original with the same passages and masking
-    is encoded once (the test suite uploads the same demo files thousands of times); off unless set or testing."""
-    setting = current_app.config.get("JOBS_COPY_CACHE")
+    """JOBS_COPY_CACHE (ARCHIVE_JOBS_COPY_CACHE in the environment): verified copies kept by spec, so the same
+    original with the same passages and masking is encoded once (the test suite uploads the same demo files
+    thousands of times); off unless set or testing."""
+    setting = current_app.config.get("JOBS_COPY_CACHE", os.environ.get("ARCHIVE_JOBS_COPY_CACHE"))
     if setting is None and current_app.testing:
         setting = str(Path(tempfile.gettempdir()) / f"archive-copy-cache-{os.getuid()}")
     if not setting:
