@@ -20,8 +20,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(config))
 
-    from archive import cli, i18n, security, templating
-    from archive.extensions import csrf, db, login_manager, migrate
+    from archive import cli
+    from archive.core import i18n, security, templating
+    from archive.core.extensions import csrf, db, login_manager, migrate
     from archive.services import search_sync
     from archive.services import oai
     from archive import jobs

@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 from archive.jobs.cli import jobs_cli
 from archive.models import ROLES
 from archive.services import imports, search_sync, users
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from archive.services.themes import seed_themes
-from archive.services.vocabulary import seed_vocabulary
+from archive.core.vocabulary import seed_vocabulary
 
 archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
 users_cli = AppGroup("users", help="Manage accounts.")

@@ -39,7 +39,7 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "MAX_UPLOAD_BYTES": max_upload,
         # Werkzeug refuses larger bodies before any view runs; leave room for the form fields. This large
-        # limit applies to the upload routes only (archive/security.py); every other route takes MAX_BODY_BYTES.
+        # limit applies to the upload routes only (archive/core/security.py); every other route takes MAX_BODY_BYTES.
         "MAX_CONTENT_LENGTH": max_upload + 1024 * 1024,
         "MAX_BODY_BYTES": int(os.environ.get("ARCHIVE_MAX_BODY_KB", "1024")) * 1024,
         "WTF_CSRF_TIME_LIMIT": None,

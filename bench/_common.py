@@ -19,7 +19,7 @@ def make_app(data_dir: Path | None = None):  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from archive import create_app
-    from archive.services.vocabulary import seed_vocabulary
+    from archive.core.vocabulary import seed_vocabulary
 
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="archive-bench-"))
     data_dir.mkdir(parents=True, exist_ok=True)

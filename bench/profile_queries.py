@@ -31,7 +31,7 @@ def main() -> None:
     from search_speed import fts_query, params_for, query_set
     from werkzeug.datastructures import MultiDict
 
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Segment, Testimony
     from archive.services import searching
 

@@ -31,7 +31,7 @@ def main() -> None:
     app.config["SEARCH_SYNC"] = True
     from werkzeug.datastructures import MultiDict
 
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Segment, Testimony
     from archive.services import search_sync, searching, testimonies
     if not reuse:

@@ -106,7 +106,7 @@ def main() -> None:
 
     from sqlalchemy import select
 
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Testimony
     from archive.services import imports, searching
 

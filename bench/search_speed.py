@@ -63,7 +63,7 @@ def build_archive(app, n: int, n_words: int, rng: random.Random, fts: Fts5) -> d
     """Insert testimonies directly (no indexing), and the same text into FTS5."""
     from sqlalchemy import insert, select
 
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Narrator, Place, Segment, Testimony
 
     words, weights, korean = vocabularies(rng)
@@ -158,7 +158,7 @@ def main() -> None:
     print(f"  database: {build_s:.1f} s, {total_words:,} words in {sum(map(len, texts.values())):,} segments")
 
     from archive.services import search_sync, searching, testimonies
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Segment, Testimony
 
     _, fts_build = timed(fts.add, fts_rows)

@@ -19,13 +19,13 @@ from sqlalchemy import text
 
 from archive import create_app
 from archive.config import normalize_database_url
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Narrator, Testimony, User
 from archive.services import narrators as narrator_service
 from archive.services import search_sync
 from archive.services import testimonies as testimony_service
 from archive.services import users as user_service
-from archive.services.vocabulary import seed_vocabulary
+from archive.core.vocabulary import seed_vocabulary
 
 # Password hashes: one cheap pbkdf2 round instead of scrypt (which costs every login fixture about half a
 # second). Set in the environment so that every app the tests build, in this process or a server process

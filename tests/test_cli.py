@@ -9,7 +9,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry, Category, Place, Topic, User
 
 PASSWORD = "a long enough password"

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import inspect, text
 
 from archive import create_app
-from archive.extensions import db
+from archive.core.extensions import db
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

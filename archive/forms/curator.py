@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from archive.models import GENDERS, LANGUAGES, ROUTE_EVENTS
-from archive.sanitize import ALLOWED_TAGS
+from archive.formats.sanitize import ALLOWED_TAGS
 
 Choices = list[SelectChoice]
 NOT_RECORDED = SelectChoice("", _l("— not recorded —"))

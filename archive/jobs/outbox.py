@@ -16,7 +16,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import PublicCopyOutbox, Recording, Testimony
 from archive.services.changes import touched_testimony_ids
 

@@ -123,7 +123,7 @@ class Jobs:
         """Pending (outbox, queue, retries waiting), running and failed jobs."""
         from sqlalchemy import func, select
 
-        from archive.extensions import db
+        from archive.core.extensions import db
         from archive.media import copies
         from archive.models import PublicCopy, PublicCopyOutbox
 

@@ -25,8 +25,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.extensions import db
-from archive.mediafiles import ALLOWED_MEDIA, MediaError, resolve_media_path
+from archive.core.extensions import db
+from archive.media.files import ALLOWED_MEDIA, MediaError, resolve_media_path
 from archive.media.analysis import Analysis, AnalysisError, analyse
 from archive.media.redaction import RedactionError, descriptive_tags, make_public_copy, merge_ranges
 from archive.models import PublicCopy, Recording, Testimony

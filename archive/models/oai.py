@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.extensions import db
+from archive.core.extensions import db
 
 
 class OaiRecord(db.Model):

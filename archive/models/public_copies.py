@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 
 COPY_STATES = ("pending", "running", "ready", "failed")

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models.users import User
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models.narrators import Narrator
 from archive.models.vocabulary import Place, Topic

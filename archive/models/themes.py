@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models.users import User
 from archive.models.vocabulary import Place, Topic

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 
 ROLES = ("admin", "curator", "researcher")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from archive.extensions import db
+from archive.core.extensions import db
 
 PLACE_KINDS = ("province", "city", "camp", "china", "country")
 CATEGORY_SCHEMES = ("occupation", "education", "residence")

@@ -10,7 +10,7 @@ from flask import abort, request
 from flask_login import current_user, login_required
 
 from archive.policy import access
-from archive.services.audit import record_refusal
+from archive.core.audit import record_refusal
 
 
 def require_curator() -> None:

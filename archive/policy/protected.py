@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import false, select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Category, Narrator, Place, Recording, Segment, Testimony, Topic
 from archive.policy import access, disclosure
 from archive.policy.disclosure import Band
@@ -98,7 +98,7 @@ def _age_group(birth: Band | None, arrived: Band | None) -> str | None:
     Derived from what the audience is shown, never from the exact years: next to a birth decade and an
     arrival band, an age group worked out from the exact years would narrow the birth year further.
     """
-    from archive.services.vocabulary import age_group  # vocabulary imports models only
+    from archive.core.vocabulary import age_group  # vocabulary imports models only
 
     if birth is None or arrived is None:
         return None

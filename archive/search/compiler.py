@@ -9,7 +9,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
+from archive.core.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from . import korean
 from .analysis import PLACE_PREFIX, Analyzer, fold, has_hangul, stem

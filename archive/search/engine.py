@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
-from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
+from archive.core.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from . import bulk
 from .analysis import Analyzer

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
+from archive.core.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 from .results import FACETS
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from archive.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
+from archive.core.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
 MAX_QUERY_CHARS = 500
 MAX_DEPTH = 8

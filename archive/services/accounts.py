@@ -17,13 +17,14 @@ from flask_babel import ngettext
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import ROLES, AuditEntry, User
 from archive.models.base import utcnow
 from archive.models.security import AccessRequest, ClientThrottle
-from archive.paging import last_page
-from archive.services import audit, users
-from archive.services.errors import DomainError, ValidationError
+from archive.core.paging import last_page
+from archive.core import audit
+from archive.services import users
+from archive.core.errors import DomainError, ValidationError
 
 # Attempts allowed before the key must wait, per scope:
 # (config key for the limit, default limit, config key for the window, default window in seconds).

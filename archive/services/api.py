@@ -24,8 +24,8 @@ from flask import current_app, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from archive import csvsafe
-from archive.extensions import db
+from archive.formats import csvsafe
+from archive.core.extensions import db
 from archive.models import (
     CATEGORY_SCHEMES,
     LANGUAGES,
@@ -41,11 +41,11 @@ from archive.models import (
 from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import ProfileView, TestimonyView
-from archive.sanitize import clean_html, html_to_text
+from archive.formats.sanitize import clean_html, html_to_text
 from archive.search import SearchRequest
 from archive.services import searching
 from archive.services.statistics import current_table
-from archive.statistics_data import Table, dataset_keys
+from archive.statistics.data import Table, dataset_keys
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100

@@ -19,7 +19,7 @@ from archive.services.api import (
     SLUG_PATTERN,
 )
 from archive.services.searching import SORT_LABELS
-from archive.statistics_data import dataset_keys
+from archive.statistics.data import dataset_keys
 
 MAX_ID = 2_147_483_647
 VERSION = "2.0.0"  # 2.0: years as generalised ranges (birth, left_north, arrived_south, route year)

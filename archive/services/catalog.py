@@ -11,9 +11,9 @@ from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Narrator, RouteLeg, Testimony
-from archive.paging import paginate
+from archive.core.paging import paginate
 from archive.policy import access, protected
 from archive.policy.protected import ProfileView, TestimonyView
 

@@ -17,7 +17,7 @@ from flask import url_for
 from archive.models import Testimony
 from archive.models.base import utcnow
 from archive.policy.protected import TestimonyView
-from archive.sanitize import html_to_text
+from archive.formats.sanitize import html_to_text
 from archive.services import profiles
 from archive.services.oai import FICTIONAL_NOTICE, repository_name
 

@@ -23,15 +23,15 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from archive.charts import Bar, bar_chart, data_table
-from archive.extensions import db
-from archive.i18n import number
+from archive.formats.charts import Bar, bar_chart, data_table
+from archive.core.extensions import db
+from archive.core.i18n import number
 from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
 from archive.search import SearchRequest
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
 from archive.services.statistics import FEWER, SMALL_COUNT, search_url, shown
-from archive.services.vocabulary import DATA_DIR
+from archive.core.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
 

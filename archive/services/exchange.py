@@ -22,20 +22,20 @@ from typing import Any
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from archive import iiif
-from archive.extensions import db
-from archive.i18n import language_name
+from archive.formats import iiif
+from archive.core.extensions import db
+from archive.core.i18n import language_name
 from archive.models import Testimony
-from archive.ohms import IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
+from archive.formats.ohms import IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
 from archive.policy import access, protected
 from archive.policy.protected import SegmentView, TestimonyView
-from archive.sanitize import html_to_text
+from archive.formats.sanitize import html_to_text
 from archive.services import profiles
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from archive.services.testimonies import (
     chapter_values, check_version, commit_change, replace_chapters, replace_segments, segment_values,
 )
-from archive.transcripts import RESTRICTED_MARKER, to_webvtt
+from archive.formats.transcripts import RESTRICTED_MARKER, to_webvtt
 
 _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 OHMS_PROFILE = "https://www.weareavp.com/nunncenter/ohms"

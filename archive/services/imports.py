@@ -22,20 +22,21 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
 
 from archive.config import PROJECT_ROOT
-from archive.extensions import db
-from archive.mediafiles import MediaError, probe_media, resolve_media_path, store_upload
+from archive.core.extensions import db
+from archive.media.files import MediaError, probe_media, resolve_media_path, store_upload
 from archive.models import Narrator, Testimony
 from archive.models.base import utcnow
-from archive.services import audit, search_sync
-from archive.services.errors import ValidationError
+from archive.core import audit
+from archive.services import search_sync
+from archive.core.errors import ValidationError
 from archive.services.narrators import apply_narrator, narrator_values
 from archive.services.recordings import attach_stored, media_root, remove_files
 from archive.services.testimonies import (
     chapter_values, replace_chapters, replace_route, replace_segments, route_values, segment_values,
     testimony_values, topic_values,
 )
-from archive.services.vocabulary import DATA_DIR
-from archive.transcripts import TranscriptError, parse_transcript
+from archive.core.vocabulary import DATA_DIR
+from archive.formats.transcripts import TranscriptError, parse_transcript
 
 DEMO_FILE = PROJECT_ROOT / "archive" / "demo" / "collection.jsonl"
 # What a testimony field becomes when its line leaves it out (on create and on update alike).

@@ -17,17 +17,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
-from archive import statistics_data
-from archive.extensions import db
-from archive.i18n import current_locale, label, number
+from archive.statistics import data as statistics_data
+from archive.core.extensions import db
+from archive.core.i18n import current_locale, label, number
 from archive.media import copies
 from archive.models import Narrator, Place, Recording, RouteLeg, Testimony, Topic
 from archive.models.testimonies import testimony_topics
-from archive.paging import page_number, paginate
+from archive.core.paging import page_number, paginate
 from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import TestimonyView
-from archive.sanitize import excerpt
+from archive.formats.sanitize import excerpt
 from archive.services.statistics import current_table
 
 log = logging.getLogger(__name__)

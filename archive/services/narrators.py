@@ -6,13 +6,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import GENDERS, Narrator
 from archive.policy import disclosure
-from archive.services import audit
-from archive.services.errors import ValidationError
+from archive.core import audit
+from archive.core.errors import ValidationError
 from archive.services.fields import Collector, FieldProblem, choice, flag, optional_text, optional_year
-from archive.services.vocabulary import find_category, find_place
+from archive.core.vocabulary import find_category, find_place
 
 NARRATOR_FIELDS = (
     "pseudonym", "real_name", "public_name", "gender", "birth_year", "origin_province", "origin_place",

@@ -32,13 +32,13 @@ from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Narrator, RouteLeg, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.oai import OaiRecord
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
-from archive.sanitize import html_to_text
+from archive.formats.sanitize import html_to_text
 from archive.services import profiles
 from archive.services.changes import touched_testimony_ids
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from archive import oaipmh
+from archive.formats import oaipmh
 from archive.models.oai import OaiRecord
-from archive.oaipmh import OaiError, OaiRequest
+from archive.formats.oaipmh import OaiError, OaiRequest
 from archive.services import oai
 
 DEFAULT_ADMIN_EMAIL = "archive@example.org"

@@ -28,9 +28,10 @@ from archive.media.copies import Protection
 from archive.models import Recording, Segment, Testimony
 from archive.policy import access, disclosure
 from archive.policy.protected import ProfileView, TestimonyView
-from archive.services import audit, sensitive
+from archive.core import audit
+from archive.services import sensitive
 from archive.services import testimonies as testimony_service
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from archive.services.fields import FieldProblem, optional_text
 
 AUDIENCES = ("public", "researchers")

@@ -6,10 +6,10 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 
-from archive.extensions import db
-from archive.mediafiles import MediaError, StoredMedia, resolve_media_path, store_upload
+from archive.core.extensions import db
+from archive.media.files import MediaError, StoredMedia, resolve_media_path, store_upload
 from archive.models import Recording, Testimony
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from archive.services.testimonies import check_version, commit_change
 
 

@@ -24,15 +24,15 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models import Narrator, RouteLeg, SearchOutbox, Segment, Testimony
-from archive.sanitize import html_to_text
+from archive.formats.sanitize import html_to_text
 from archive.search import AUDIENCES, IndexBusy, SearchEngine, load_place_groups
 from archive.policy.access import testimony_visibility
 from archive.policy.protected import SegmentView, TestimonyView, audience_view
 from archive.services.changes import touched_testimony_ids
-from archive.services.vocabulary import DATA_DIR
+from archive.core.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
 _deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
@@ -142,7 +142,8 @@ def deferred() -> Iterator[None]:
     finally:
         _deferred.reset(token)
         # Also after an error: whatever was committed before it must become searchable.
-        drain_outbox()
+        if current_app.config.get("SEARCH_SYNC", True):
+            drain_outbox()
 
 
 def drain_outbox(limit: int = 500, timeout: float = 30.0) -> int:

@@ -16,10 +16,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from archive.extensions import db
-from archive.i18n import GENDER_LABELS, label, language_name
+from archive.core.extensions import db
+from archive.core.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
-from archive.paging import page_number
+from archive.core.paging import page_number
 from archive.search import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access
 

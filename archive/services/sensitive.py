@@ -36,13 +36,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Segment, SensitiveTerm, Testimony
 from archive.policy.protected import _squash, names_real_name
-from archive.sanitize import html_to_text
-from archive.services import audit
+from archive.formats.sanitize import html_to_text
+from archive.core import audit
 from archive.services import testimonies as testimony_service
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from archive.services.fields import FieldProblem, optional_text
 
 UNRESOLVED, HANDLED, RESTRICTED = "unresolved", "handled", "restricted"

@@ -21,18 +21,18 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from archive.charts import Bar, bar_chart, data_table, line_chart
-from archive.csvsafe import defuse as _defused
-from archive.extensions import db
-from archive.i18n import current_locale, label
+from archive.formats.charts import Bar, bar_chart, data_table, line_chart
+from archive.formats.csvsafe import defuse as _defused
+from archive.core.extensions import db
+from archive.core.i18n import current_locale, label
 from archive.models import Category, Narrator, Place, Testimony
 from archive.models.statistics import StatisticsTable
 from archive.policy import access
-from archive.services import audit
-from archive.services.errors import ConflictError, DomainError
+from archive.core import audit
+from archive.core.errors import ConflictError, DomainError
 from archive.services.searching import SMALL_COUNT
-from archive.services.vocabulary import age_group, slugify
-from archive.statistics_data import (
+from archive.core.vocabulary import age_group, slugify
+from archive.statistics.data import (
     ARRIVALS,
     Row,
     Table,

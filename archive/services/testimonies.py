@@ -9,17 +9,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import ACCESS_LEVELS, ROUTE_EVENTS, STATUSES, AuditEntry, Chapter, RouteLeg, Segment, Testimony, Topic
 from archive.models.base import utcnow
-from archive.services import audit
-from archive.services.errors import ConflictError, ValidationError
+from archive.core import audit
+from archive.core.errors import ConflictError, ValidationError
 from archive.services.fields import (
     Collector, choice, flag, language_codes, optional_date, optional_text, optional_year, partial_date,
     seconds,
 )
-from archive.services.vocabulary import find_place, find_topic
-from archive.transcripts import read_markers
+from archive.core.vocabulary import find_place, find_topic
+from archive.formats.transcripts import read_markers
 
 SCALAR_FIELDS = (
     "title", "external_id", "interview_date", "interviewer", "interview_place", "languages", "summary", "access",
@@ -135,7 +135,7 @@ def segment_values(segments: Iterable[Any]) -> list[dict[str, Any]]:
         if start is not None and end is not None and end <= start:
             c.add(f"{key}.end", _("(%(end)s) must be after start (%(start)s)", end=end, start=start))
         # Typed or imported text follows the transcript formats' marker rule: [restricted] before the text
-        # withholds the passage, an unknown marker there is refused (archive/transcripts.py).
+        # withholds the passage, an unknown marker there is refused (archive/formats/transcripts.py).
         markers = read_markers(text or "")
         for problem in markers.problems:
             c.add(f"{key}.text", problem)

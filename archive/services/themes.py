@@ -22,18 +22,18 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry, Narrator, Place, Testimony, Topic
 from archive.models.base import utcnow
 from archive.models.themes import Theme
-from archive.sanitize import clean_html
+from archive.formats.sanitize import clean_html
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
-from archive.services import audit
-from archive.services.errors import ConflictError, ValidationError
+from archive.core import audit
+from archive.core.errors import ConflictError, ValidationError
 from archive.services.searching import SMALL_COUNT
 from archive.services.statistics import current_table
-from archive.statistics_data import ARRIVALS, arrivals_total, dataset_keys, peak_year
+from archive.statistics.data import ARRIVALS, arrivals_total, dataset_keys, peak_year
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "themes.json"
 SOURCE_FIELDS = ("author", "title", "publisher", "year", "url", "accessed")

@@ -10,11 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import ROLES, User
 from archive.models.base import utcnow
-from archive.services import audit
-from archive.services.errors import DomainError, ValidationError
+from archive.core import audit
+from archive.core.errors import DomainError, ValidationError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10

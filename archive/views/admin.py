@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 
 from archive.forms.auth import ActionForm, RoleForm
 from archive.models import ROLES, User
-from archive.paging import page_number
+from archive.core.paging import page_number
 from archive.policy.guards import require_admin
 from archive.services import accounts
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ROLE_LABELS = {"admin": _l("admin"), "curator": _l("curator"), "researcher": _l("researcher")}

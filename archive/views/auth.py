@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from archive.forms.auth import LoginForm, PasswordChangeForm, RegisterForm
 from archive.policy.redirects import safe_next
 from archive.services import accounts, users
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 Page = Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]

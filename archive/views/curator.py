@@ -22,19 +22,19 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.forms import curator as forms
-from archive.i18n import label, other_locale
+from archive.core.i18n import label, other_locale
 from archive.forms.exchange import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
 from archive.policy import access, disclosure, protected
-from archive.security import UPLOAD_ENDPOINTS
+from archive.core.security import UPLOAD_ENDPOINTS
 from archive.services import recordings, testimonies
 from archive.policy.guards import require_curator
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 from archive.services.narrators import create_narrator, update_narrator
-from archive.services.vocabulary import all_topics, categories, places_of_kind
-from archive.transcripts import TranscriptError, parse_transcript
+from archive.core.vocabulary import all_topics, categories, places_of_kind
+from archive.formats.transcripts import TranscriptError, parse_transcript
 
 bp = Blueprint("curator", __name__, url_prefix="/curate")
 

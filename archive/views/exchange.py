@@ -12,16 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.forms.exchange import OhmsImportForm
-from archive.i18n import language_name
-from archive.iiif import MEDIA_TYPE
+from archive.core.i18n import language_name
+from archive.formats.iiif import MEDIA_TYPE
 from archive.models import Testimony
-from archive.ohms import OhmsError
+from archive.formats.ohms import OhmsError
 from archive.policy import protected
 from archive.policy.protected import TestimonyView
 from archive.services import catalog, exchange
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 from archive.policy.guards import curators_only
 
 bp = Blueprint("exchange", __name__)

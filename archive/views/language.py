@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, request
 from werkzeug.wrappers import Response
 
-from archive.i18n import LOCALE_COOKIE, LOCALES
+from archive.core.i18n import LOCALE_COOKIE, LOCALES
 from archive.policy.redirects import safe_next
 
 bp = Blueprint("language", __name__)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from archive.models import Testimony
 from archive.policy import access
 from archive.services import catalog, exchange, listening
-from archive.transcripts import to_plain_text
+from archive.formats.transcripts import to_plain_text
 
 bp = Blueprint("listen", __name__)
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from archive.mediafiles import ALLOWED_MEDIA, MediaError, resolve_media_path
+from archive.media.files import ALLOWED_MEDIA, MediaError, resolve_media_path
 from archive.media import copies
 from archive.models import Recording
 from archive.policy import access

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from archive.extensions import csrf
+from archive.core.extensions import csrf
 from archive.services import oai_protocol
 
 bp = Blueprint("oai", __name__)

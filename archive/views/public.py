@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from archive.paging import page_number
+from archive.core.paging import page_number
 from archive.services import catalog, listening, themes
-from archive.statistics_data import ARRIVALS
+from archive.statistics.data import ARRIVALS
 
 bp = Blueprint("public", __name__)
 

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.forms.publishing import PublishForm, RemoveTermForm, RestrictForm, SensitiveTermForm
 from archive.models import Segment, Testimony
 from archive.services import publishing, sensitive
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 from archive.policy.guards import require_curator
 
 bp = Blueprint("publishing", __name__, url_prefix="/curate/testimonies")

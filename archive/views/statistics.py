@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response
 from archive.forms.statistics import ArrivalsConfirmForm, ArrivalsUploadForm, ArrivalsYearForm
 from archive.policy import access
 from archive.services import context, statistics
-from archive.services.audit import record_refusal
-from archive.services.errors import DomainError
-from archive.statistics_data import ARRIVALS, DatasetError, dataset_keys
+from archive.core.audit import record_refusal
+from archive.core.errors import DomainError
+from archive.statistics.data import ARRIVALS, DatasetError, dataset_keys
 
 bp = Blueprint("statistics", __name__)
 

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.forms import themes as forms
 from archive.models.themes import Theme
 from archive.policy import access
 from archive.services import themes
-from archive.services.errors import ConflictError, ValidationError
-from archive.services.vocabulary import all_topics
-from archive.statistics_data import dataset_keys, load_table
+from archive.core.errors import ConflictError, ValidationError
+from archive.core.vocabulary import all_topics
+from archive.statistics.data import dataset_keys, load_table
 from archive.policy.guards import curators_only
 
 bp = Blueprint("themes", __name__)

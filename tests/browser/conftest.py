@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from archive import create_app
 from archive.config import PROJECT_ROOT
-from archive.extensions import db
+from archive.core.extensions import db
 from tests.conftest import _empty_tables
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")

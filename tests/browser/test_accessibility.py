@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from tests.conftest import PASSWORD
 
 LiveServer = BrowserPage = Any  # fixtures from tests/browser/conftest.py

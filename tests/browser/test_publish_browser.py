@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from archive.extensions import db
+from archive.core.extensions import db
 from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
 from tests.conftest import PASSWORD
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from archive.extensions import db
+from archive.core.extensions import db
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
 from tests.conftest import PASSWORD

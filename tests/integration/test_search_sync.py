@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.services import search_sync, searching
 from archive.services import testimonies as testimony_service

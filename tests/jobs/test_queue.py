@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.media import copies
 from archive.models import PublicCopy, PublicCopyOutbox, Recording
 from archive.services import testimonies as testimony_service

@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive import models as m
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services import recordings as recording_service
 from archive.services import testimonies as testimony_service
-from archive.services.errors import ConflictError
+from archive.core.errors import ConflictError
 from tests.media import wav_bytes
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.policy import protected
 from archive.policy.disclosure import Band, decade, five_years, parse_band
 

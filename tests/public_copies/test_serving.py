@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.media import copies
 from archive.media.voice import ratio_for
 from archive.models import Recording

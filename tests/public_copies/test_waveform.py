@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.media import copies
 from archive.models import Recording
 from archive.services import testimonies as testimony_service

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive import models
 from archive.policy import access

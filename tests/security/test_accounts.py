@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from archive import create_app
 from archive.config import build_config
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AccessRequest, AuditEntry, ClientThrottle, User
-from archive.services import accounts, audit
+from archive.core import audit
+from archive.services import accounts
 
 from .world import PASSWORD, csrf_from, fresh_client, log_in, make_user, role_client
 

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.models import AuditEntry, Narrator, Segment, User
 

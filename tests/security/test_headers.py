@@ -134,7 +134,7 @@ def test_only_the_sanitizer_imports_bleach() -> None:
     importers = [str(p.relative_to(PROJECT_ROOT)) for p in _sources("*.py")
                  if re.search(r"^\s*(import|from)\s+(bleach|html5lib|nh3|lxml\.html\.clean)\b",
                               p.read_text(encoding="utf-8"), re.M)]
-    assert importers == ["archive/sanitize.py"], importers
+    assert importers == ["archive/formats/sanitize.py"], importers
 
 
 def test_no_inline_scripts_or_styles_in_templates() -> None:

@@ -184,7 +184,7 @@ def test_probes_detect_a_marker_that_does_leak(app: Flask) -> None:
     planter.accounts()
     marker = planter.marker("control", "public title")
     from archive.services import testimonies
-    from archive.extensions import db
+    from archive.core.extensions import db
     from archive.models import Testimony
     t = db.session.get(Testimony, planter.world.testimony_ids["public-c"])
     testimonies.update_testimony(t, {"title": f"Open title {marker.text}"}, None)
@@ -203,7 +203,7 @@ def test_database_errors_never_carry_stored_values_into_log_lines(app: Flask, ca
     """An unexpected database error is logged by the error handler without the row it quotes."""
     from sqlalchemy import text
 
-    from archive.extensions import db
+    from archive.core.extensions import db
 
     def failing_insert() -> str:
         # PostgreSQL quotes the failing row (real name included) in its error message.

@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 
 from archive import models
 from archive.config import build_config
-from archive.paging import MAX_PAGE, page_number
-from archive.security import UPLOAD_ENDPOINTS
-from archive.services import audit
-from archive.extensions import db
+from archive.core.paging import MAX_PAGE, page_number
+from archive.core.security import UPLOAD_ENDPOINTS
+from archive.core import audit
+from archive.core.extensions import db
 from tests.views.test_curator import edit_url, html_of, load_form, make_wav, reload
 from tests.views.test_curator_uploads import post_multipart, upload
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services.recordings import upload_recording
 from tests.media import wav_bytes
 

@@ -26,7 +26,7 @@ from archive import models
 from archive.services import narrators as narrator_service
 from archive.services import testimonies as testimony_service
 from archive.services.recordings import upload_recording
-from archive.transcripts import parse_transcript
+from archive.formats.transcripts import parse_transcript
 
 AUDIO = (Path(__file__).resolve().parents[2] / "media" / "demo" / "demo-001.ogg").read_bytes()
 REAL_NAME = "Kim Chol-su"

@@ -25,11 +25,11 @@ from werkzeug.routing import IntegerConverter, Rule
 from werkzeug.test import TestResponse
 
 from archive.config import PROJECT_ROOT
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Place
 from archive.search import FACETS
 from archive.services.themes import list_themes, seed_themes
-from archive.statistics_data import dataset_keys
+from archive.statistics.data import dataset_keys
 
 MARKUP = '<h1>qzx</h1>"><script>qzx()</script><meta http-equiv=refresh content=0;url=http://evil.example>'
 # The markup is live when a tag opens with a real "<"; escaped it reads "&lt;h1&gt;...".
@@ -221,7 +221,7 @@ def test_flashed_messages_are_text(app: Flask, client: FlaskClient) -> None:
 def test_lazy_text_is_escaped_as_markup_and_plain_as_str(app: Flask) -> None:
     from markupsafe import Markup, escape
 
-    from archive.i18n import lazy_text
+    from archive.core.i18n import lazy_text
 
     with app.test_request_context("/"):
         notice = lazy_text("Filter %(name)s=%(value)s is not a year or a year range and was ignored.", name="left",

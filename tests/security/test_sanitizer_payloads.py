@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 
-from archive.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, clean_html, clean_snippet, excerpt, html_to_text
+from archive.formats.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, clean_html, clean_snippet, excerpt, html_to_text
 
 from .payloads import generate, load
 

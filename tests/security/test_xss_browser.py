@@ -25,10 +25,10 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Segment
 from archive.services import accounts, narrators, search_sync, testimonies
-from archive.transcripts import parse_transcript
+from archive.formats.transcripts import parse_transcript
 
 from .payloads import load
 from .probes import Stats

@@ -19,12 +19,12 @@ from flask.testing import FlaskClient
 
 from tests.media import wav_bytes
 from archive.models import Narrator, Testimony, User
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services import recordings, search_sync, testimonies, users
 from archive.services import narrators as narrator_service
 from archive.services import themes as theme_service
 from archive.policy.access import today
-from archive.transcripts import parse_transcript
+from archive.formats.transcripts import parse_transcript
 
 PASSWORD = "leak-probe password 1"
 ROLES = ("anonymous", "unapproved", "researcher")

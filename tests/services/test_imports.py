@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from tests.media import stored_originals, wav_bytes
 from archive import models
 from archive.models import AuditEntry, Chapter, Narrator, Recording, RouteLeg, Segment

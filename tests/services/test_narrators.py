@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry, Narrator, SearchOutbox
 from archive.policy import disclosure, protected
 from archive.services import narrators as narrator_service
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 from tests.views.test_curator import html_of, load_form
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9"}

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import OaiRecord
 from archive.services import narrators as narrator_service
 from archive.services import oai

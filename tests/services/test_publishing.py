@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from archive import models as m
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.policy import access
 from archive.services import publishing, sensitive
 from archive.services import testimonies as testimony_service
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 from tests.media import wav_bytes
 
 REAL = "Ri Myong-ok"

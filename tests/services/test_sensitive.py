@@ -9,10 +9,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from archive import models as m
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services import sensitive
 from archive.services import testimonies as testimony_service
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 
 REAL = "Kim Chol-su"
 

@@ -13,15 +13,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive.models.base import utcnow
 from archive.models.statistics import StatisticsTable
 from archive.services import context, statistics
-from archive.services.errors import ConflictError, DomainError
+from archive.core.errors import ConflictError, DomainError
 from archive.services.searching import SMALL_COUNT
-from archive.services.vocabulary import DATA_DIR
-from archive.statistics_data import STATISTICS_DIR, DatasetError, load_table
+from archive.core.vocabulary import DATA_DIR
+from archive.statistics.data import STATISTICS_DIR, DatasetError, load_table
 
 HEADER = "period,first_year,last_year,male,female,total,note"
 

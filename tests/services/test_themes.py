@@ -9,14 +9,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry, Topic
 from archive.models.themes import Theme
 from archive.policy import access
 from archive.services import themes
-from archive.services.errors import ConflictError, ValidationError
+from archive.core.errors import ConflictError, ValidationError
 from archive.services.statistics import current_table
-from archive.statistics_data import ARRIVALS, arrivals_total
+from archive.statistics.data import ARRIVALS, arrivals_total
 
 SEED_SLUGS = ["north-korea-in-brief", "leaving-the-country", "punishment-of-families", "balloons-to-the-north",
               "overseas-labour", "notable-defectors"]

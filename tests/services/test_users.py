@@ -7,10 +7,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry, User
 from archive.services import users
-from archive.services.errors import ValidationError
+from archive.core.errors import ValidationError
 
 PASSWORD = "correct horse battery"
 REFUSED = "Email or password is wrong, or the account is locked or not yet approved."

@@ -9,8 +9,8 @@ from typing import cast
 import pytest
 from markupsafe import Markup
 
-from archive.charts import MUTED, PALETTE, TEXT, Bar, bar_chart, data_table, format_number, line_chart
-from archive.statistics_data import load_table, period_note
+from archive.formats.charts import MUTED, PALETTE, TEXT, Bar, bar_chart, data_table, format_number, line_chart
+from archive.statistics.data import load_table, period_note
 
 SVG = "{http://www.w3.org/2000/svg}"
 SEX = {"series": ["male", "female"], "series_labels": {"male": "men", "female": "women"}}

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from archive.config import build_config
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Narrator
 from archive.policy import disclosure, protected
 from archive.policy.disclosure import Band

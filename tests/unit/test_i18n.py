@@ -10,7 +10,7 @@ import flask_babel
 import pytest
 from flask import Flask
 
-from archive import i18n
+from archive.core import i18n
 from archive.policy.redirects import safe_next
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from archive import iiif
+from archive.formats import iiif
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "data" / "iiif" / "iiif_3_0.json"
 BASE = "https://archive.example/iiif/testimonies/7"

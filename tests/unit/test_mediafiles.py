@@ -16,7 +16,7 @@ from typing import BinaryIO, cast
 import pytest
 
 from tests.media import wav_bytes
-from archive.mediafiles import (
+from archive.media.files import (
     ALLOWED_MEDIA,
     MAX_DISPLAY_NAME,
     MediaError,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.ohms import OHMS_NS, IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms, parse_time
-from archive.transcripts import ParsedSegment, to_webvtt
+from archive.formats.ohms import OHMS_NS, IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms, parse_time
+from archive.formats.transcripts import ParsedSegment, to_webvtt
 
 SEGMENTS = [
     ParsedSegment(0.0, 4.0, "Interviewer", "Where did you grow up? <harbour> & hills", False, "en"),

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from archive.sanitize import ALLOWED_TAGS, clean_html, excerpt, html_to_text
+from archive.formats.sanitize import ALLOWED_TAGS, clean_html, excerpt, html_to_text
 
 ALLOWED_ATTRIBUTES = {"a": {"href", "title", "rel"}, "abbr": {"title"}}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.statistics_data import (
+from archive.statistics.data import (
     STATISTICS_DIR,
     DatasetError,
     Table,

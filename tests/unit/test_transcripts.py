@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from archive.transcripts import (
+from archive.formats.transcripts import (
     MIN_LAST_SEGMENT_SECONDS,
     ParsedSegment,
     TranscriptError,

@@ -16,7 +16,7 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 
 from archive import create_app
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services.api_document import document
 from archive.services.imports import load_demo
 from archive.services.users import create_user

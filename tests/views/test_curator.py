@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.models import AuditEntry, Narrator, Segment
 

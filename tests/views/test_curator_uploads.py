@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from archive import models
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Recording
 from tests.media import stored_originals
 from tests.views.test_curator import edit_url, html_of, load_form, make_wav, reload  # noqa: F401

@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.policy import access
 from archive.services.testimonies import set_chapters
-from archive.transcripts import parse_webvtt
+from archive.formats.transcripts import parse_webvtt
 from tests.conftest import csrf_token
 from tests.unit.test_iiif import schema_errors
 from tests.views.test_curator import post_section, reload

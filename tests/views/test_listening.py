@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from archive.config import PROJECT_ROOT
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.policy import access
 from archive.services import listening
 from archive.services.recordings import upload_recording
@@ -288,7 +288,7 @@ def test_arrival_figure(app: Flask, year: int, expected: str) -> None:
 
 def test_arrival_figure_follows_an_administrators_update(app: Flask) -> None:
     from archive.models.statistics import StatisticsTable
-    from archive.statistics_data import STATISTICS_DIR
+    from archive.statistics.data import STATISTICS_DIR
     bundled = (STATISTICS_DIR / "arrivals_by_year.csv").read_text(encoding="utf-8")
     revised = bundled.replace("2012,2012,2012,404,1098,1502,", "2012,2012,2012,404,1100,1504,")
     assert revised != bundled
@@ -300,7 +300,7 @@ def test_arrival_figure_follows_an_administrators_update(app: Flask) -> None:
 
 
 def test_province_figure_matches_korean_spellings(app: Flask) -> None:
-    from archive.services.vocabulary import find_place
+    from archive.core.vocabulary import find_place
     ryanggang = find_place("양강도", ("province",))
     figure = listening.province_figure(ryanggang)
     assert figure is not None

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from archive import create_app
 from archive.config import PROJECT_ROOT
-from archive.extensions import db
-from archive.mediafiles import resolve_media_path
+from archive.core.extensions import db
+from archive.media.files import resolve_media_path
 from archive.models import Recording
 from archive import models
 from archive.models.base import utcnow

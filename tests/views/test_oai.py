@@ -17,7 +17,7 @@ from sickle.oaiexceptions import IdDoesNotExist
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.policy import access
 from archive.services import imports, oai

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from archive import models
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.services import sensitive
 from tests.conftest import csrf_token
 from tests.views.test_curator import edit_url, html_of, load_form, post_section, read_form, reload

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive import models
 from archive.services import testimonies as testimony_service
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from archive import csvsafe
+from archive.formats import csvsafe
 from archive.services import api
 from archive.services.api import CSV_COLUMNS
 

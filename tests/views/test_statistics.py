@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive.models.statistics import StatisticsTable
-from archive.statistics_data import STATISTICS_DIR, load_table
+from archive.statistics.data import STATISTICS_DIR, load_table
 
 SVG = "{http://www.w3.org/2000/svg}"
 HEADER = "period,first_year,last_year,male,female,total,note"

@@ -12,14 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive.models.themes import Theme
-from archive.sanitize import ALLOWED_TAGS
+from archive.formats.sanitize import ALLOWED_TAGS
 from archive.policy import access
 from archive.services import themes
 from archive.services.statistics import current_table
-from archive.statistics_data import ARRIVALS, arrivals_total
+from archive.statistics.data import ARRIVALS, arrivals_total
 from tests.conftest import csrf_token
 from tests.security.payloads import PAYLOAD_FILE
 

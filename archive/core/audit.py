@@ -7,7 +7,7 @@ from typing import Any
 from flask import has_request_context
 from flask_login import current_user
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import AuditEntry
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
-from archive.extensions import db
+from archive.core.extensions import db
 
 # Far beyond any listing the archive holds (10,000 pages of 20), small enough for any SQL offset.
 MAX_PAGE = 10_000

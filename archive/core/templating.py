@@ -5,10 +5,10 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from archive.i18n import language_name
+from archive.core.i18n import language_name
 from archive.policy import access
 from archive.policy.disclosure import Band
-from archive.sanitize import clean_html, clean_snippet, excerpt
+from archive.formats.sanitize import clean_html, clean_snippet, excerpt
 from archive.services.listening import clock, decade_label
 
 

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-STATISTICS_DIR = Path(__file__).resolve().parent / "data" / "statistics"
+STATISTICS_DIR = Path(__file__).resolve().parent.parent / "data" / "statistics"
 ARRIVALS = "arrivals_by_year"
 MIN_YEAR, MAX_YEAR = 1950, 2100
 

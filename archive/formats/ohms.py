@@ -21,7 +21,7 @@ Older files have no namespace; both are read. Index points are the archive's cha
 (start, title, synopsis, keywords). ``<time>`` is whole seconds in files from the OHMS tools;
 the archive writes fractions (``18.82``) when a chapter starts between seconds, and reads
 seconds, ``MM:SS`` or ``HH:MM:SS``. The transcript round-trips exactly through ``<vtt_transcript>``
-(WebVTT with ``<v Speaker>`` voices, see `archive.transcripts`). The legacy ``<transcript>`` and
+(WebVTT with ``<v Speaker>`` voices, see `archive.formats.transcripts`). The legacy ``<transcript>`` and
 ``<sync>`` pair is written for OHMS viewers too, and read when a file has no ``<vtt_transcript>``:
 each paragraph becomes a passage, timed by interpolating between the minute marks of ``<sync>``
 (approximate: OHMS itself only knows minutes).
@@ -43,7 +43,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from archive.models.testimonies import LANGUAGES
-from archive.transcripts import ParsedSegment, TranscriptError, format_timestamp, parse_webvtt, read_markers
+from archive.formats.transcripts import ParsedSegment, TranscriptError, format_timestamp, parse_webvtt, read_markers
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
 OHMS_VERSION = "5.4"

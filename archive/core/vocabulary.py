@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from archive.extensions import db
+from archive.core.extensions import db
 from archive.models import Category, Place, Topic
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
