@@ -23,11 +23,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from archive import cli
     from archive.core import i18n, security, templating
     from archive.core.extensions import csrf, db, login_manager, migrate
-    from archive.services import search_sync
-    from archive.services import oai
+    from archive.search import sync as search_sync
+    from archive.interop import oai
     from archive import jobs
-    from archive.services.users import load_user
-    from archive.views import register_blueprints
+    from archive.accounts.users import load_user
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -43,6 +42,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     security.init_app(app)
     templating.init_app(app)
-    register_blueprints(app)
+    _register_blueprints(app)
     cli.init_app(app)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Attach every area's blueprints and the error pages."""
+    from archive.accounts import admin_views, auth_views
+    from archive.core import error_pages, language
+    from archive.curation import publishing_views
+    from archive.curation import views as curation_views
+    from archive.interop import api_views, citation_views, exchange_views, oai_views
+    from archive.media import views as media_views
+    from archive.public import listen_views
+    from archive.public import views as public_views
+    from archive.search import views as search_views
+    from archive.statistics import views as statistics_views
+    from archive.themes import views as themes_views
+
+    for module in (public_views, listen_views, media_views, search_views, statistics_views, auth_views,
+                   curation_views, admin_views, language, api_views, themes_views, oai_views, citation_views,
+                   exchange_views, publishing_views):
+        app.register_blueprint(module.bp)
+    error_pages.init_app(app)

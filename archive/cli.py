@@ -10,9 +10,11 @@ from flask.cli import AppGroup
 
 from archive.jobs.cli import jobs_cli
 from archive.models import ROLES
-from archive.services import imports, search_sync, users
+from archive.curation import imports
+from archive.search import sync as search_sync
+from archive.accounts import users
 from archive.core.errors import ValidationError
-from archive.services.themes import seed_themes
+from archive.themes.pages import seed_themes
 from archive.core.vocabulary import seed_vocabulary
 
 archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
@@ -64,7 +66,7 @@ def load_demo_command(if_empty: bool) -> None:
 @click.option("--with-transcript", is_flag=True, help="Also replace the transcript with the file's transcript.")
 def import_ohms_command(external_id: str, file: Path, with_transcript: bool) -> None:
     """Replace a testimony's chapters with the index points of an OHMS XML file (see README, Exchange formats)."""
-    from archive.services import exchange
+    from archive.interop import exchange
 
     t = exchange.testimony_by_external_id(external_id)
     if t is None:

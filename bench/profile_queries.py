@@ -33,7 +33,7 @@ def main() -> None:
 
     from archive.core.extensions import db
     from archive.models import Segment, Testimony
-    from archive.services import searching
+    from archive.search import requests as searching
 
     with app.app_context():
         texts: dict[int, list[str]] = {}

@@ -33,7 +33,9 @@ def main() -> None:
 
     from archive.core.extensions import db
     from archive.models import Segment, Testimony
-    from archive.services import search_sync, searching, testimonies
+    from archive.search import sync as search_sync
+    from archive.search import requests as searching
+    from archive.curation import testimonies
     if not reuse:
         from search_speed import build_archive
         from _common import Fts5

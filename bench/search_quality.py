@@ -108,7 +108,8 @@ def main() -> None:
 
     from archive.core.extensions import db
     from archive.models import Testimony
-    from archive.services import imports, searching
+    from archive.curation import imports
+    from archive.search import requests as searching
 
     with app.app_context():
         start = time.perf_counter()

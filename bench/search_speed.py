@@ -157,7 +157,9 @@ def main() -> None:
     total_words = sum(len(s.split()) for segs in texts.values() for s in segs)
     print(f"  database: {build_s:.1f} s, {total_words:,} words in {sum(map(len, texts.values())):,} segments")
 
-    from archive.services import search_sync, searching, testimonies
+    from archive.search import sync as search_sync
+    from archive.search import requests as searching
+    from archive.curation import testimonies
     from archive.core.extensions import db
     from archive.models import Segment, Testimony
 

@@ -21,10 +21,10 @@ from archive import create_app
 from archive.config import normalize_database_url
 from archive.core.extensions import db
 from archive.models import Narrator, Testimony, User
-from archive.services import narrators as narrator_service
-from archive.services import search_sync
-from archive.services import testimonies as testimony_service
-from archive.services import users as user_service
+from archive.curation import narrators as narrator_service
+from archive.search import sync as search_sync
+from archive.curation import testimonies as testimony_service
+from archive.accounts import users as user_service
 from archive.core.vocabulary import seed_vocabulary
 
 # Password hashes: one cheap pbkdf2 round instead of scrypt (which costs every login fixture about half a

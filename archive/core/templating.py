@@ -9,7 +9,7 @@ from archive.core.i18n import language_name
 from archive.policy import access
 from archive.policy.disclosure import Band
 from archive.formats.sanitize import clean_html, clean_snippet, excerpt
-from archive.services.listening import clock, decade_label
+from archive.public.listening import clock, decade_label
 
 
 def duration(value: float | None) -> str:

@@ -10,7 +10,7 @@ The shape follows the IIIF audio/AV recipes:
   (``format: text/vtt``, ``language``);
 * chapters as ``structures``: one ``Range`` per chapter pointing at ``canvas#t=start,end``.
 
-Which recordings, passages and chapters go in is decided by the caller (`archive.services.exchange`),
+Which recordings, passages and chapters go in is decided by the caller (`archive.interop.exchange`),
 through the access policy; this module only arranges what it is given.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """OAI-PMH 2.0 protocol pieces with no database: arguments, dates, resumption tokens and XML.
 
 See http://www.openarchives.org/OAI/openarchivesprotocol.html. The service
-`archive.services.oai_protocol` puts these together with the archive's records.
+`archive.interop.oai_protocol` puts these together with the archive's records.
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from archive.core.extensions import db
 from archive.models import PublicCopyOutbox, Recording, Testimony
-from archive.services.changes import touched_testimony_ids
+from archive.core.changes import touched_testimony_ids
 
 log = logging.getLogger(__name__)
 

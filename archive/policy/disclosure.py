@@ -159,7 +159,7 @@ class Estimate:
     @property
     def as_of_text(self) -> str:
         """The statistics' "as of" date in the interface language."""
-        from archive.services.statistics import as_of_text
+        from archive.statistics.figures import as_of_text
 
         return as_of_text(self.as_of)
 
@@ -256,7 +256,7 @@ def estimate_for(narrator: Any, audience: str = "public", threshold: int | None 
 
 def _tables() -> dict[str, Any]:
     """The current tables (an administrator's update wins over the bundled CSV)."""
-    from archive.services.statistics import current_table  # services import this package
+    from archive.statistics.figures import current_table  # services import this package
 
     return {key: current_table(key) for key in set(TABLES.values())}
 

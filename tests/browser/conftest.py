@@ -89,9 +89,9 @@ class LiveServer:
 def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Load the demo collection once per module and serve it on 127.0.0.1 at a free port."""
     from archive.models import Testimony
-    from archive.services import search_sync
-    from archive.services.imports import load_demo
-    from archive.services.themes import seed_themes
+    from archive.search import sync as search_sync
+    from archive.curation.imports import load_demo
+    from archive.themes.pages import seed_themes
 
     data_dir = tmp_path_factory.mktemp("live")
     app = create_app({

@@ -42,7 +42,7 @@ def _axe_path() -> Path:
 def world(live_server: LiveServer) -> dict[str, Any]:
     """Staff accounts and the ids the page list needs, read from the demo collection."""
     from archive.models import Narrator, Segment, Testimony
-    from archive.services import users as user_service
+    from archive.accounts import users as user_service
 
     with live_server.app.app_context():
         user_service.create_user(CURATOR_EMAIL, PASSWORD, "curator")

@@ -23,7 +23,7 @@ REAL = "Yun Bok-hui"
 
 @pytest.fixture(scope="module")
 def curator_account(live_server: LiveServer) -> str:
-    from archive.services import users as user_service
+    from archive.accounts import users as user_service
 
     with live_server.app.app_context():
         user_service.create_user(CURATOR, PASSWORD, "curator")
@@ -33,7 +33,10 @@ def curator_account(live_server: LiveServer) -> str:
 
 def _draft(live_server: LiveServer, lang: str) -> int:
     """A restricted draft whose second passage names the narrator's son and her real name as its speaker."""
-    from archive.services import narrators, recordings, sensitive, testimonies
+    from archive.curation import narrators
+    from archive.curation import recordings
+    from archive.curation import sensitive
+    from archive.curation import testimonies
     from tests.media import wav_bytes
 
     with live_server.app.app_context():

@@ -158,7 +158,7 @@ def test_screenshots_at_both_widths(viewports: Any, live_server: LiveServer, lan
 def test_staff_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
     """Curators sometimes work from a phone: their pages do not scroll sideways either (tables scroll inside)."""
     from archive.core.extensions import db
-    from archive.services import users as user_service
+    from archive.accounts import users as user_service
     from tests.conftest import PASSWORD
 
     with live_server.app.app_context():

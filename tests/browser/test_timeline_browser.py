@@ -160,7 +160,7 @@ def test_the_page_with_its_timeline_has_no_axe_violations(page_at: Any, live_ser
 def test_nothing_is_shown_while_the_public_copy_is_not_ready(page_at: Any, live_server: LiveServer) -> None:
     """Staff hear the original while the copy is remade: the player is there, the timeline box is not."""
     from archive.models import PublicCopy, Testimony
-    from archive.services import users as user_service
+    from archive.accounts import users as user_service
 
     with live_server.app.app_context():
         user_service.create_user(CURATOR_EMAIL, PASSWORD, "curator")

@@ -11,8 +11,9 @@ from werkzeug.datastructures import MultiDict
 
 from archive.core.extensions import db
 from archive import models
-from archive.services import search_sync, searching
-from archive.services import testimonies as testimony_service
+from archive.search import sync as search_sync
+from archive.search import requests as searching
+from archive.curation import testimonies as testimony_service
 
 
 def found(word: str, audience_user: Any = None) -> list[int]:
@@ -127,7 +128,8 @@ def test_rebuild_and_save_paths_build_the_same_documents(app: Flask, factory: An
 def _write_many(database_url: str, data_dir: str, worker: int, count: int) -> None:
     """A separate process (like a gunicorn worker or a CLI import) saving testimonies."""
     from archive import create_app
-    from archive.services import narrators, testimonies
+    from archive.curation import narrators
+    from archive.curation import testimonies
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "ARCHIVE_DATA_DIR": data_dir,
                       "MEDIA_ROOT": f"{data_dir}/media", "SEARCH_INDEX_DIR": f"{data_dir}/index",
@@ -179,14 +181,14 @@ def test_index_of_another_schema_version_is_rebuilt_at_start(app: Flask, factory
     import logging
 
     # Alembic's fileConfig() in migrations/env.py disables loggers that existed before it ran.
-    monkeypatch.setattr(logging.getLogger("archive.services.search_sync"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("archive.search.sync"), "disabled", False)
     t = factory.testimony(segments=[{"start": 0, "end": 2, "text": "the quorvalent mill"}])
     engine = app.extensions["search"]
     store = engine._store
     (store.root / str(store.current()) / "VERSION").write_text("0")  # built by older code
     old_generation = store.current()
     app.extensions["search_schema_checked"] = False  # a new process starting
-    with caplog.at_level(logging.WARNING, logger="archive.services.search_sync"):
+    with caplog.at_level(logging.WARNING, logger="archive.search.sync"):
         assert app.test_client().get("/").status_code == 200
     assert "search reindex" in caplog.text
     assert engine.schema_outdated() is None and store.current() != old_generation

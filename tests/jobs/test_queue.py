@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from archive.core.extensions import db
 from archive.media import copies
 from archive.models import PublicCopy, PublicCopyOutbox, Recording
-from archive.services import testimonies as testimony_service
-from archive.services.recordings import upload_recording
+from archive.curation import testimonies as testimony_service
+from archive.curation.recordings import upload_recording
 from tests.public_copies.samples import RESTRICTED, decode, loudest_dbfs, make_sample
 
 SEGMENTS = [{"start": 0.0, "end": 1.0, "text": "Before."},

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from archive import models as m
 from archive.core.extensions import db
-from archive.services import recordings as recording_service
-from archive.services import testimonies as testimony_service
+from archive.curation import recordings as recording_service
+from archive.curation import testimonies as testimony_service
 from archive.core.errors import ConflictError
 from tests.media import wav_bytes
 

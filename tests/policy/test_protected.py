@@ -54,7 +54,7 @@ def test_restricted_passages_are_withheld(labelled: Any, audience: str) -> None:
 def test_no_transcript_or_chapters_without_consent_for_researchers_too(app: Flask, factory: Any) -> None:
     t = factory.testimony(access="researchers", consent_transcript=False,
                           segments=[{"start": 0, "end": 2, "speaker": "Narrator", "text": "secret words"}])
-    from archive.services.testimonies import set_chapters
+    from archive.curation.testimonies import set_chapters
     set_chapters(t, [{"start": 0, "title": "Chapter that describes the content"}], None)
     assert protected.audience_view("public", t) is None
     researcher = protected.audience_view("researcher", t)
@@ -69,7 +69,7 @@ def test_hidden_testimonies_have_no_view_outside_staff(app: Flask, factory: Any,
     values = {"draft": {"status": "draft"}, "restricted": {"access": "restricted"}, "withdrawn": {}}[kind]
     t = factory.testimony(**values)
     if kind == "withdrawn":
-        from archive.services.testimonies import withdraw_consent
+        from archive.curation.testimonies import withdraw_consent
         withdraw_consent(t, None)
     assert protected.audience_view("public", t) is None
     assert protected.audience_view("researcher", t) is None
@@ -98,7 +98,7 @@ def test_profile_is_generalised_unless_consented(labelled: Any) -> None:
 def test_recordings_follow_audio_and_face_consent(app: Flask, factory: Any) -> None:
     import io
 
-    from archive.services.recordings import upload_recording
+    from archive.curation.recordings import upload_recording
     from tests.media import wav_bytes
 
     t = factory.testimony(consent_audio=False)

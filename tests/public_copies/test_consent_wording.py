@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from archive.media import copies
-from archive.services.recordings import upload_recording
+from archive.curation.recordings import upload_recording
 from tests.public_copies.samples import FORMATS, make_sample
 
 AUDIO_HINT = ("Not ticked: only staff can play the recording. Ticked: everyone else who may see the testimony hears "

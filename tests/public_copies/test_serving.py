@@ -14,7 +14,7 @@ from archive.core.extensions import db
 from archive.media import copies
 from archive.media.voice import ratio_for
 from archive.models import Recording
-from archive.services.recordings import upload_recording
+from archive.curation.recordings import upload_recording
 from tests.public_copies.samples import (
     FORMATS, RESTRICTED, TONE_HZ, decode, loudest_dbfs, main_frequency, make_sample, video_packets,
 )
@@ -130,7 +130,7 @@ def test_while_the_copy_is_missing_the_public_gets_no_audio_and_a_notice(app: Fl
 
 
 def test_replacing_or_deleting_a_recording_removes_its_public_copy(factory: Any, samples: dict[str, bytes]) -> None:
-    from archive.services.recordings import delete_recording
+    from archive.curation.recordings import delete_recording
 
     rec = with_recording(factory, samples["wav"], "wav")
     first = copies.media_root() / copies.servable_copy(rec).storage_path
@@ -146,7 +146,7 @@ def test_replacing_or_deleting_a_recording_removes_its_public_copy(factory: Any,
 
 def test_a_video_without_face_consent_is_never_public(client: FlaskClient, factory: Any,
                                                       samples: dict[str, bytes]) -> None:
-    from archive.services import listening
+    from archive.public import listening
 
     rec = with_recording(factory, samples["mp4-video"], "mp4-video", consent_face_voice=False)
     assert client.get(f"/media/recordings/{rec.id}").status_code == 404

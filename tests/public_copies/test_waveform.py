@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from archive.core.extensions import db
 from archive.media import copies
 from archive.models import Recording
-from archive.services import testimonies as testimony_service
-from archive.services.recordings import upload_recording
+from archive.curation import testimonies as testimony_service
+from archive.curation.recordings import upload_recording
 from tests.public_copies.samples import FORMATS, RESTRICTED, make_sample
 
 SECRET = "My brother's unit at Hoeryong."

@@ -13,8 +13,10 @@ from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive import models
 from archive.policy import access
-from archive.services import recordings, search_sync, testimonies
-from archive.services import narrators as narrator_service
+from archive.curation import recordings
+from archive.search import sync as search_sync
+from archive.curation import testimonies
+from archive.curation import narrators as narrator_service
 
 from .probes import same_answer
 from .world import fresh_client, role_client, tiny_wav
@@ -257,7 +259,7 @@ def test_the_sql_filters_agree_with_the_single_record_checks(app: Flask, matrix:
 
 def _user_for(role: str) -> Any:
     from .world import make_user
-    from archive.services import users
+    from archive.accounts import users
     email = f"sql-{role}@example.org"
     existing = users.email_taken(email)
     if existing:

@@ -14,7 +14,7 @@ from archive.config import build_config
 from archive.core.extensions import db
 from archive.models import AccessRequest, AuditEntry, ClientThrottle, User
 from archive.core import audit
-from archive.services import accounts
+from archive.accounts import administration as accounts
 
 from .world import PASSWORD, csrf_from, fresh_client, log_in, make_user, role_client
 
@@ -323,7 +323,7 @@ def _same_page(response: Any, *typed: str) -> str:
 @pytest.fixture()
 def hash_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password hash the login checks (the hash it compared against)."""
-    from archive.services import users
+    from archive.accounts import users
 
     checked: list[str] = []
     real = users.check_password_hash
@@ -364,7 +364,7 @@ def test_every_refused_login_checks_one_password_hash_and_answers_alike(app: Fla
 
 def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path: Any,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from archive.services import users
+    from archive.accounts import users
 
     # The suite runs with a cheap method (tests/conftest.py); production, with nothing set, gets scrypt.
     monkeypatch.delenv("ARCHIVE_PASSWORD_HASH_METHOD")

@@ -183,7 +183,7 @@ def test_probes_detect_a_marker_that_does_leak(app: Flask) -> None:
     planter.plant_public()
     planter.accounts()
     marker = planter.marker("control", "public title")
-    from archive.services import testimonies
+    from archive.curation import testimonies
     from archive.core.extensions import db
     from archive.models import Testimony
     t = db.session.get(Testimony, planter.world.testimony_ids["public-c"])

@@ -152,7 +152,7 @@ API_ROUTES = ["/api/v1/testimonies", "/api/v1/narrators", "/api/v1/vocabulary/to
 @pytest.fixture()
 def listed(factory: Any) -> list[models.Testimony]:
     """A few public testimonies with recordings, so every listing has a first (and last) page."""
-    from archive.services import recordings
+    from archive.curation import recordings
 
     made = []
     for i in range(3):
@@ -198,7 +198,7 @@ def test_a_page_past_the_end_shows_the_last_page(app: Flask, listed: list[models
 
 
 def test_admin_pages_past_the_end_show_the_last_page(app: Flask) -> None:
-    from archive.services import accounts
+    from archive.accounts import administration as accounts
 
     for i in range(120):
         audit.record("test.event", None, {"i": i})

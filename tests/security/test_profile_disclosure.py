@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from archive.core.extensions import db
-from archive.services.recordings import upload_recording
+from archive.curation.recordings import upload_recording
 from tests.media import wav_bytes
 
 from .world import role_client

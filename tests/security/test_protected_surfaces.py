@@ -23,9 +23,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from archive import models
-from archive.services import narrators as narrator_service
-from archive.services import testimonies as testimony_service
-from archive.services.recordings import upload_recording
+from archive.curation import narrators as narrator_service
+from archive.curation import testimonies as testimony_service
+from archive.curation.recordings import upload_recording
 from archive.formats.transcripts import parse_transcript
 
 AUDIO = (Path(__file__).resolve().parents[2] / "media" / "demo" / "demo-001.ogg").read_bytes()

@@ -28,7 +28,7 @@ from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
 from archive.models import Place
 from archive.search import FACETS
-from archive.services.themes import list_themes, seed_themes
+from archive.themes.pages import list_themes, seed_themes
 from archive.statistics.data import dataset_keys
 
 MARKUP = '<h1>qzx</h1>"><script>qzx()</script><meta http-equiv=refresh content=0;url=http://evil.example>'

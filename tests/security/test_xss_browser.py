@@ -27,7 +27,10 @@ from werkzeug.serving import make_server
 
 from archive.core.extensions import db
 from archive.models import Segment
-from archive.services import accounts, narrators, search_sync, testimonies
+from archive.accounts import administration as accounts
+from archive.curation import narrators
+from archive.search import sync as search_sync
+from archive.curation import testimonies
 from archive.formats.transcripts import parse_transcript
 
 from .payloads import load

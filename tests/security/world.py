@@ -20,9 +20,12 @@ from flask.testing import FlaskClient
 from tests.media import wav_bytes
 from archive.models import Narrator, Testimony, User
 from archive.core.extensions import db
-from archive.services import recordings, search_sync, testimonies, users
-from archive.services import narrators as narrator_service
-from archive.services import themes as theme_service
+from archive.curation import recordings
+from archive.search import sync as search_sync
+from archive.curation import testimonies
+from archive.accounts import users
+from archive.curation import narrators as narrator_service
+from archive.themes import pages as theme_service
 from archive.policy.access import today
 from archive.formats.transcripts import parse_transcript
 

@@ -1,7 +1,7 @@
 """Batch import of JSON Lines files: validation, idempotent re-runs, interrupted runs, the demo collection.
 
 Everything goes through the public interfaces (the `flask archive import` command and
-archive.services.imports) against the real test database and real files under tmp_path.
+archive.curation.imports) against the real test database and real files under tmp_path.
 """
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from archive.core.extensions import db
 from tests.media import stored_originals, wav_bytes
 from archive import models
 from archive.models import AuditEntry, Chapter, Narrator, Recording, RouteLeg, Segment
-from archive.services import imports
-from archive.services import narrators as narrator_service
-from archive.services import testimonies as testimony_service
+from archive.curation import imports
+from archive.curation import narrators as narrator_service
+from archive.curation import testimonies as testimony_service
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from archive.core.extensions import db
 from archive.models import AuditEntry, Narrator, SearchOutbox
 from archive.policy import disclosure, protected
-from archive.services import narrators as narrator_service
+from archive.curation import narrators as narrator_service
 from archive.core.errors import ValidationError
 from tests.views.test_curator import html_of, load_form
 
@@ -157,6 +157,6 @@ def test_edit_page_shows_the_public_profile_and_its_estimate(client: FlaskClient
 
 
 def test_form_choices_are_the_policys_exact_fields() -> None:
-    from archive.forms.curator import EXACT_FIELD_CHOICES
+    from archive.curation.forms import EXACT_FIELD_CHOICES
 
     assert tuple(name for name, _ in EXACT_FIELD_CHOICES) == disclosure.EXACT_FIELDS

@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError
 
 from archive.core.extensions import db
 from archive.models import OaiRecord
-from archive.services import narrators as narrator_service
-from archive.services import oai
-from archive.services import testimonies as testimony_service
+from archive.curation import narrators as narrator_service
+from archive.interop import oai
+from archive.curation import testimonies as testimony_service
 
 T0 = datetime(2026, 3, 1, 12, 0, 0)
 
@@ -118,7 +118,7 @@ def test_a_failed_tracking_pass_never_breaks_the_commit_and_the_next_harvest_rep
     monkeypatch.setattr(oai, "sync", broken)
     # Alembic's logging setup (run by the session fixture) disables loggers that existed before it.
     monkeypatch.setattr(oai.log, "disabled", False)
-    with caplog.at_level(logging.WARNING, logger="archive.services.oai"):
+    with caplog.at_level(logging.WARNING, logger="archive.interop.oai"):
         t = factory.testimony(title="Committed anyway")
     assert "deferred to the next harvest" in caplog.text
     assert db.session.get(type(t), t.id).title == "Committed anyway"

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from archive import models as m
 from archive.core.extensions import db
 from archive.policy import access
-from archive.services import publishing, sensitive
-from archive.services import testimonies as testimony_service
+from archive.curation import publishing
+from archive.curation import sensitive
+from archive.curation import testimonies as testimony_service
 from archive.core.errors import ConflictError, ValidationError
 from tests.media import wav_bytes
 
@@ -50,7 +51,7 @@ def test_checklist_shows_what_the_audience_will_get(draft: m.Testimony) -> None:
 
 
 def test_the_recording_state_says_what_the_audience_will_hear(draft: m.Testimony) -> None:
-    from archive.services import recordings
+    from archive.curation import recordings
     import io
 
     recordings.upload_recording(draft, io.BytesIO(wav_bytes(seconds=16)), "talk.wav", draft.version)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from archive import models as m
 from archive.core.extensions import db
-from archive.services import sensitive
-from archive.services import testimonies as testimony_service
+from archive.curation import sensitive
+from archive.curation import testimonies as testimony_service
 from archive.core.errors import ConflictError, ValidationError
 
 REAL = "Kim Chol-su"

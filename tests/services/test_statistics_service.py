@@ -17,9 +17,10 @@ from archive.core.extensions import db
 from archive.models import AuditEntry
 from archive.models.base import utcnow
 from archive.models.statistics import StatisticsTable
-from archive.services import context, statistics
+from archive.statistics import routes as context
+from archive.statistics import figures as statistics
 from archive.core.errors import ConflictError, DomainError
-from archive.services.searching import SMALL_COUNT
+from archive.search.requests import SMALL_COUNT
 from archive.core.vocabulary import DATA_DIR
 from archive.statistics.data import STATISTICS_DIR, DatasetError, load_table
 

@@ -13,9 +13,9 @@ from archive.core.extensions import db
 from archive.models import AuditEntry, Topic
 from archive.models.themes import Theme
 from archive.policy import access
-from archive.services import themes
+from archive.themes import pages as themes
 from archive.core.errors import ConflictError, ValidationError
-from archive.services.statistics import current_table
+from archive.statistics.figures import current_table
 from archive.statistics.data import ARRIVALS, arrivals_total
 
 SEED_SLUGS = ["north-korea-in-brief", "leaving-the-country", "punishment-of-families", "balloons-to-the-north",

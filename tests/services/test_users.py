@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from archive.core.extensions import db
 from archive.models import AuditEntry, User
-from archive.services import users
+from archive.accounts import users
 from archive.core.errors import ValidationError
 
 PASSWORD = "correct horse battery"

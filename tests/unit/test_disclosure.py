@@ -17,7 +17,7 @@ from archive.core.extensions import db
 from archive.models import Narrator
 from archive.policy import disclosure, protected
 from archive.policy.disclosure import Band
-from archive.services import statistics
+from archive.statistics import figures as statistics
 
 # Totals of the bundled tables, by gender (arrivals_by_year.csv: 9,568 men and 24,746 women, 34,314 in all).
 N_MALE, N_FEMALE, N_ALL = 9568, 24746, 34314

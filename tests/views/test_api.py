@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from archive.core.extensions import db
 from archive.models import Topic
-from archive.services.recordings import upload_recording
-from archive.services.statistics import current_table
-from archive.services.testimonies import set_chapters, withdraw_consent
+from archive.curation.recordings import upload_recording
+from archive.statistics.figures import current_table
+from archive.curation.testimonies import set_chapters, withdraw_consent
 from archive.statistics.data import dataset_keys
 
 AUDIO = (Path(__file__).resolve().parents[2] / "media" / "demo" / "demo-001.ogg").read_bytes()

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, settings
 
 from archive import create_app
 from archive.core.extensions import db
-from archive.services.api_document import document
-from archive.services.imports import load_demo
-from archive.services.users import create_user
+from archive.interop.api_document import document
+from archive.curation.imports import load_demo
+from archive.accounts.users import create_user
 from tests.conftest import PASSWORD, _empty_tables, csrf_token
 
 schema = schemathesis.openapi.from_dict(document())

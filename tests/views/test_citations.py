@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from archive.policy import protected
-from archive.services import citations
-from archive.services import testimonies as testimony_service
+from archive.interop import citations
+from archive.curation import testimonies as testimony_service
 
 
 class _Head(HTMLParser):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from archive.core.extensions import db
 from archive import models
 from archive.policy import access
-from archive.services.testimonies import set_chapters
+from archive.curation.testimonies import set_chapters
 from archive.formats.transcripts import parse_webvtt
 from tests.conftest import csrf_token
 from tests.unit.test_iiif import schema_errors
@@ -27,7 +27,7 @@ RESTRICTED_WORDS = ("라남", "3직장")  # in demo-002's restricted passage
 
 @pytest.fixture()
 def demo(app: Flask) -> dict[str, models.Testimony]:
-    from archive.services.imports import load_demo
+    from archive.curation.imports import load_demo
     load_demo()
     return {t.external_id: t for t in db.session.scalars(select(models.Testimony))}
 

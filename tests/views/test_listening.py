@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
 from archive.policy import access
-from archive.services import listening
-from archive.services.recordings import upload_recording
-from archive.services.testimonies import set_chapters
+from archive.public import listening
+from archive.curation.recordings import upload_recording
+from archive.curation.testimonies import set_chapters
 
 AUDIO = (PROJECT_ROOT / "media" / "demo" / "demo-001.ogg").read_bytes()
 SECRET = "Secret-Workplace-Unit-7"
@@ -77,7 +77,7 @@ def test_public_page_has_player_captions_transcript_and_tools(client: FlaskClien
     assert f"/testimonies/{t.id}/transcript.vtt?download=1" in html
     assert f"/testimonies/{t.id}/transcript.txt?download=1" in html
     assert 'aria-live="polite"' in html
-    assert '<script src="/static/js/player.js" defer></script>' in html
+    assert '<script type="module" src="/static/js/player/main.js"></script>' in html
     assert "/static/css/player.css" in html
 
 
@@ -451,7 +451,7 @@ def demo(app: Flask) -> dict[str, Any]:
     from sqlalchemy import select
 
     from archive.models import Testimony
-    from archive.services.imports import load_demo
+    from archive.curation.imports import load_demo
     load_demo()
     return {t.external_id: t for t in db.session.scalars(select(Testimony))}
 

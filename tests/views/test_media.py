@@ -18,8 +18,8 @@ from archive.media.files import resolve_media_path
 from archive.models import Recording
 from archive import models
 from archive.models.base import utcnow
-from archive.services.recordings import upload_recording
-from archive.views.media import parse_byte_range, sendfile_mode
+from archive.curation.recordings import upload_recording
+from archive.media.views import parse_byte_range, sendfile_mode
 
 DEMO_AUDIO = PROJECT_ROOT / "media" / "demo" / "demo-001.ogg"
 AUDIO = DEMO_AUDIO.read_bytes()

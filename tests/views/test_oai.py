@@ -20,8 +20,9 @@ from werkzeug.serving import make_server
 from archive.core.extensions import db
 from archive import models
 from archive.policy import access
-from archive.services import imports, oai
-from archive.services import testimonies as testimony_service
+from archive.curation import imports
+from archive.interop import oai
+from archive.curation import testimonies as testimony_service
 from tests.oaixml import NS, error_code, identifiers, normalized, validate
 
 T0 = datetime(2026, 1, 10, 9, 0, 0)

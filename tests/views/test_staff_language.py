@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 
 from archive import models
 from archive.core.extensions import db
-from archive.services import users as user_service
+from archive.accounts import users as user_service
 from archive.core.errors import ValidationError
-from archive.services.narrators import create_narrator
+from archive.curation.narrators import create_narrator
 from archive.formats.transcripts import TranscriptError, parse_transcript
 from tests.conftest import PASSWORD, csrf_token
 from tests.views.test_curator import html_of, load_form

@@ -17,8 +17,8 @@ from archive.models import AuditEntry
 from archive.models.themes import Theme
 from archive.formats.sanitize import ALLOWED_TAGS
 from archive.policy import access
-from archive.services import themes
-from archive.services.statistics import current_table
+from archive.themes import pages as themes
+from archive.statistics.figures import current_table
 from archive.statistics.data import ARRIVALS, arrivals_total
 from tests.conftest import csrf_token
 from tests.security.payloads import PAYLOAD_FILE

@@ -1,0 +1,1 @@
+"""Accounts: logins and sessions, researcher registration, throttling, administration and the audit log pages."""

@@ -1,1 +1,0 @@
-"""Flask-WTF forms: the shape of input only; rules live in the services."""

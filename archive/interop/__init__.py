@@ -1,0 +1,1 @@
+"""Interoperability: the JSON API, OAI-PMH, IIIF/WebVTT/OHMS exchange, citations and plain-language profiles."""

@@ -1,0 +1,111 @@
+"""Exchange formats: IIIF manifests and OHMS XML downloads, and the curator's OHMS import.
+
+Hidden testimonies, and testimonies with nothing the reader may have in that format, answer
+exactly like a missing one (the same 404 page).
+"""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from archive.core.extensions import db
+from archive.interop.forms import OhmsImportForm
+from archive.core.i18n import language_name
+from archive.formats.iiif import MEDIA_TYPE
+from archive.models import Testimony
+from archive.formats.ohms import OhmsError
+from archive.policy import protected
+from archive.policy.protected import TestimonyView
+from archive.public import catalog
+from archive.interop import exchange
+from archive.core.errors import ConflictError, ValidationError
+from archive.policy.guards import curators_only
+
+bp = Blueprint("exchange", __name__)
+
+PRIVATE_CACHE = "no-store, private"
+
+
+@bp.get("/iiif/testimonies/<int:testimony_id>/manifest.json")
+def manifest(testimony_id: int) -> Response:
+    """The IIIF Presentation 3 manifest of a recording the reader may hear."""
+    view = catalog.testimony_view_or_404(current_user, testimony_id)
+    try:
+        data = exchange.manifest(current_user, view)
+    except exchange.NotFound:
+        abort(404)
+    response = Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/ld+json")
+    response.headers["Content-Type"] = MEDIA_TYPE
+    # Never cached: a passage restricted or a consent withdrawn must disappear at once, everywhere.
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    if exchange.is_public(view) and not view.staff:
+        # Viewers on other sites may load public manifests; no credentials travel with "*".
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/testimonies/<int:testimony_id>/ohms.xml")
+def ohms_xml(testimony_id: int) -> Response:
+    """The OHMS XML (index points, transcript) of a testimony whose transcript the reader may read."""
+    view = catalog.testimony_view_or_404(current_user, testimony_id)
+    try:
+        body = exchange.ohms_export(current_user, view)
+    except exchange.NotFound:
+        abort(404)
+    response = Response(body, mimetype="application/xml")
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="testimony-{view.id}-ohms.xml"'
+    response.headers["Cache-Control"] = PRIVATE_CACHE
+    return response
+
+
+@bp.post("/curate/testimonies/<int:testimony_id>/ohms")
+@curators_only
+def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
+    """Replace the chapters (and optionally the transcript) from an OHMS XML file."""
+    from archive.curation.views import _edit_page  # the editor page is rendered by the curator views
+
+    t = db.get_or_404(Testimony, testimony_id)
+    form = OhmsImportForm(prefix="ohms")
+    if not form.validate():
+        return _edit_page(t, 400, "ohms", ohms=form)
+    upload = form.file.data
+    try:
+        result = exchange.import_ohms(t, upload.read(), form.version.data, with_transcript=bool(form.transcript.data),
+                                      source=upload.filename or "OHMS XML")
+    except OhmsError as error:
+        form.file.errors = [*form.file.errors, *error.messages()]
+        return _edit_page(t, 400, "ohms", ohms=form)
+    except ValidationError as error:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, *[f"{key}: {msg}" if key not in ("file", "__all__") else msg
+                                                 for key, msgs in error.errors.items() for msg in msgs]]
+        return _edit_page(t, 400, "ohms", ohms=form)
+    except ConflictError as error:
+        db.session.rollback()
+        return _edit_page(t, 409, "ohms", conflict=error, ohms=form)
+    parts = []
+    if result.chapters is not None:
+        parts.append(_("%(n)s chapters", n=result.chapters))
+    if result.segments is not None:
+        parts.append(_("%(n)s transcript segments", n=result.segments))
+    flash(_("OHMS file imported: %(what)s replaced the old ones.", what=", ".join(parts)), "info")
+    return redirect(url_for("curator.edit_testimony", testimony_id=t.id, _anchor="ohms"))
+
+
+@bp.app_template_global("exchange_downloads")
+def exchange_downloads(t: Testimony | TestimonyView) -> dict[str, object]:
+    """Which exchange downloads the listening page offers the current user (see templates/public/_downloads.html)."""
+    view = protected.testimony_view(current_user, t.model if isinstance(t, TestimonyView) else t)
+    if view is None:
+        return {"captions": [], "ohms": False, "manifest": False}
+    languages = exchange.caption_languages(current_user, view)
+    return {
+        "captions": [(code, language_name(code)) for code in languages] if len(languages) > 1 else [],
+        "ohms": view.can_read_transcript and bool(view.chapters or languages),
+        "manifest": any(r.duration_seconds for r in view.recordings),
+    }

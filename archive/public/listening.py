@@ -1,0 +1,500 @@
+"""Read side of the listening pages: the "Hear the Defectors" landing page, context and related testimonies.
+
+Every query goes through the access policy (`access.visible_filter`, `access.hearable_filter`), and
+everything rendered of a testimony is its protected view (`archive.policy.protected`); nothing here commits.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import selectinload
+
+from archive.statistics import data as statistics_data
+from archive.core.extensions import db
+from archive.core.i18n import current_locale, label, number
+from archive.media import copies
+from archive.models import Narrator, Place, Recording, RouteLeg, Testimony, Topic
+from archive.models.testimonies import testimony_topics
+from archive.core.paging import page_number, paginate
+from archive.policy import access, protected
+from archive.policy.disclosure import Band
+from archive.policy.protected import TestimonyView
+from archive.formats.sanitize import excerpt
+from archive.statistics.figures import current_table
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 12
+EXCERPT_LENGTH = 180
+RELATED_LIMIT = 4
+# Every route ends in the South: sharing it says nothing, so it is no facet and no reason to relate.
+ROUTE_DESTINATION = "south-korea"
+STATISTICS_URL = "/statistics"
+ARRIVALS_ANCHOR = "arrivals"
+PROVINCE_ANCHOR = "by_home_province"
+SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
+
+# What happened at each stop of a route, said in words ("Was arrested in Tumen, China");
+# %(where)s is filled in by the template (the place, then a link to the country).
+EVENT_PHRASES = {
+    "transit": _l("Passed through %(where)s"),
+    "worked": _l("Worked in %(where)s"),
+    "hid": _l("Hid in %(where)s"),
+    "arrested": _l("Was arrested in %(where)s"),
+    "repatriated": _l("Was forcibly returned to %(where)s"),
+    "arrived": _l("Arrived in %(where)s"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may hear what, as SQL
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing page
+
+
+@dataclass(frozen=True)
+class HearQuery:
+    """The browsing choices of the landing page: a topic, a route country and a decade of arrival."""
+
+    topic: str = ""
+    country: str = ""
+    decade: int | None = None
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> HearQuery:
+        """Read the query string leniently: anything unreadable is simply not a filter."""
+        decade = args.get("decade", type=int)
+        if decade is not None and (decade % 10 or not 1940 <= decade <= 2100):
+            decade = None
+        return cls(topic=(args.get("topic") or "").strip()[:80], country=(args.get("country") or "").strip()[:80],
+                   decade=decade, page=page_number(args))
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is chosen."""
+        return bool(self.topic or self.country or self.decade is not None)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link, with some choices changed (None removes one)."""
+        values = {"topic": self.topic, "country": self.country, "decade": self.decade}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class FacetValue:
+    """One choice of a facet with the number of testimonies it would show."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Card:
+    """What a card on the landing page shows besides the testimony's own fields."""
+
+    testimony: TestimonyView
+    excerpt: str
+    excerpt_lang: str
+    quoted: bool
+    can_hear: bool
+
+
+@dataclass
+class Landing:
+    """Everything the landing page renders."""
+
+    query: HearQuery
+    featured: list[Card]
+    cards: list[Card]
+    pagination: Any
+    topics: list[FacetValue]
+    countries: list[FacetValue]
+    decades: list[FacetValue]
+    chosen: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+
+
+def _with_card_details() -> tuple[Any, ...]:
+    return (selectinload(Testimony.narrator).selectinload(Narrator.origin_province),
+            selectinload(Testimony.recordings))
+
+
+def _filters(query: HearQuery, skip: str = "") -> list[ColumnElement[bool]]:
+    """SQL conditions for the chosen filters, leaving out one facet's own (for its counts)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.topic and skip != "topic":
+        conditions.append(Testimony.topics.any(Topic.slug == query.topic))
+    if query.country and skip != "country":
+        conditions.append(Testimony.route.any(RouteLeg.country.has(Place.slug == query.country)))
+    if query.decade is not None and skip != "decade":
+        conditions.append(Testimony.narrator.has(and_(Narrator.arrived_south_year >= query.decade,
+                                                      Narrator.arrived_south_year <= query.decade + 9)))
+    return conditions
+
+
+def landing(user: Any, query: HearQuery) -> Landing:
+    """Featured and recent recordings the user may hear, filtered by topic, route country and decade."""
+    base = access.hearable_filter(user)
+    listing = (select(Testimony).where(base, *_filters(query)).options(*_with_card_details())
+               .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()))
+    pagination = paginate(listing, query.page, PER_PAGE)  # a page past the end is the last page
+    featured: list[Testimony] = []
+    if not query.active and query.page == 1:
+        featured = list(db.session.scalars(
+            select(Testimony).where(base, Testimony.featured.is_(True)).options(*_with_card_details())
+            .order_by(Testimony.published_at.desc().nulls_last(), Testimony.id.desc()).limit(6)))
+    topics, countries, decades = _facets(user, query)
+    chosen = {}
+    for key, values in (("topic", topics), ("country", countries)):
+        wanted = getattr(query, key)
+        if wanted:
+            chosen[key] = next((v.label for v in values if v.value == wanted), wanted)
+    if query.decade is not None:
+        chosen["decade"] = decade_label(query.decade)
+    total = db.session.scalar(select(func.count(Testimony.id)).where(base)) or 0
+    return Landing(query=query, featured=cards(user, featured), cards=cards(user, list(pagination.items)),
+                   pagination=pagination, topics=topics, countries=countries, decades=decades,
+                   chosen=chosen, total=total)
+
+
+def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetValue], list[FacetValue]]:
+    """Choices of each facet with counts under the other chosen filters."""
+    base = access.hearable_filter(user)
+    topic_rows = db.session.execute(
+        select(Topic.slug, Topic.label_en, Topic.label_ko, func.count(func.distinct(Testimony.id)))
+        .join(testimony_topics, testimony_topics.c.topic_id == Topic.id)
+        .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
+        .where(base, *_filters(query, skip="topic"))
+        .group_by(Topic.slug, Topic.label_en, Topic.label_ko))
+    topics = sorted((FacetValue(slug, label({"label_en": en, "label_ko": ko}), count)
+                     for slug, en, ko, count in topic_rows), key=lambda v: (v.label, v.value))
+    country_rows = db.session.execute(
+        select(Place.slug, Place.name_en, Place.name_ko, func.count(func.distinct(Testimony.id)))
+        .join(RouteLeg, RouteLeg.country_id == Place.id)
+        .join(Testimony, Testimony.id == RouteLeg.testimony_id)
+        .where(base, Place.slug != ROUTE_DESTINATION, *_filters(query, skip="country"))
+        .group_by(Place.slug, Place.name_en, Place.name_ko))
+    countries = sorted((FacetValue(slug, label({"name_en": en, "name_ko": ko}), count)
+                        for slug, en, ko, count in country_rows), key=lambda v: (v.label, v.value))
+    year_rows = db.session.execute(
+        select(Narrator.arrived_south_year, func.count(func.distinct(Testimony.id)))
+        .join(Testimony, Testimony.narrator_id == Narrator.id)
+        .where(base, Narrator.arrived_south_year.is_not(None), *_filters(query, skip="decade"))
+        .group_by(Narrator.arrived_south_year))
+    per_decade: Counter[int] = Counter()
+    for year, count in year_rows:
+        per_decade[year // 10 * 10] += count
+    decades = [FacetValue(str(decade), decade_label(decade), per_decade[decade]) for decade in sorted(per_decade)]
+    return topics, countries, decades
+
+
+def decade_label(decade: int) -> str:
+    """"1990s" / "1990년대"."""
+    return _("%(decade)ss", decade=decade)
+
+
+def cards(user: Any, testimonies: list[Testimony]) -> list[Card]:
+    """Cards with a short quotation of the narrator (never a restricted passage), else the summary."""
+    views = protected.testimony_views(user, testimonies)
+    quotes = protected.opening_quotes(views)
+    result = []
+    for view in views:
+        quote = quotes.get(view.id)
+        if quote is not None and quote.text:
+            result.append(Card(view, excerpt(quote.text, EXCERPT_LENGTH), quote.language or view.main_language, True,
+                               view.can_hear))
+        else:
+            result.append(Card(view, excerpt(view.summary, EXCERPT_LENGTH), "", False, view.can_hear))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Listening page
+
+
+@dataclass
+class Stop:
+    """One stop of the narrator's route, in words."""
+
+    phrase: str
+    place: str
+    country: str
+    country_slug: str
+    year: str | None
+    event: str
+
+    @property
+    def browsable(self) -> bool:
+        """Whether the landing page can usefully be filtered by this stop's country."""
+        return bool(self.country_slug) and self.country_slug != ROUTE_DESTINATION
+
+
+@dataclass
+class Figure:
+    """A sentence linking the narrator to the published statistics."""
+
+    text: str
+    url: str
+    source: str
+
+
+@dataclass
+class Related:
+    """A related testimony and why it is related."""
+
+    testimony: TestimonyView
+    reasons: list[str]
+
+
+@dataclass
+class ListeningPage:
+    """What the listening page shows beside the testimony itself."""
+
+    start: float
+    autoplay: bool
+    can_hear: bool
+    can_read_transcript: bool
+    staff: bool
+    itinerary: list[Stop]
+    arrival: Figure | None
+    province: Figure | None
+    related: list[Related]
+    caption_language: str
+    current_position: int | None
+    speeds: tuple[float, ...] = SPEEDS
+    copy_pending: bool = False  # the public copy is being made (or failed): no audio yet, a notice instead
+
+
+def seconds_param(value: float) -> str:
+    """Format seconds for a URL ("83", "38.3")."""
+    text = f"{max(float(value), 0.0):.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def clock(seconds: float | None) -> str:
+    """Show a moment of the recording as M:SS or H:MM:SS (whole seconds, rounded down)."""
+    whole = int(max(float(seconds or 0), 0.0))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _short_source(table: Any) -> str:
+    """"Ministry of Unification of the Republic of Korea, end of 2024" rather than the full citation."""
+    name = table.source.split("(")[0].split(";")[0].strip().rstrip(",") or table.source
+    return f"{name}, {table.as_of}" if table.as_of else name
+
+
+def parse_start(raw: str | None, duration: float | None = None) -> float:
+    """Read ?t= as seconds ("83", "83.5", "1:23", "1:02:03"); anything else starts at 0."""
+    if not raw:
+        return 0.0
+    raw = raw.strip()[:20]
+    try:
+        if ":" in raw:
+            value = 0.0
+            for part in raw.split(":"):
+                value = value * 60 + float(part)
+        else:
+            value = float(raw.rstrip("s"))
+    except ValueError:
+        return 0.0
+    if not math.isfinite(value) or value < 0:
+        return 0.0
+    if duration and value > duration:
+        return 0.0
+    return round(value, 2)
+
+
+def itinerary(view: TestimonyView) -> list[Stop]:
+    """The route as ordered stops with what happened at each, in words (years as the audience sees them)."""
+    stops = []
+    for leg in view.route:
+        phrase = str(EVENT_PHRASES.get(leg.event, leg.event.capitalize() + " %(where)s"))
+        stops.append(Stop(phrase, leg.place, label(leg.country) if leg.country else "",
+                          leg.country.slug if leg.country else "", leg.year.label if leg.year else None, leg.event))
+    return stops
+
+
+def arrival_figure(arrived: int | Band | None) -> Figure | None:
+    """Place the arrival among the yearly figures (an administrator's update wins over the CSV).
+
+    A generalised profile shows a band of years ("2005–2009"): the figure then counts the arrivals
+    of the whole band, so the sentence reveals no more than the profile does.
+    """
+    if arrived is None:
+        return None
+    if isinstance(arrived, Band) and arrived.low != arrived.high:
+        return _band_figure(arrived)
+    year = arrived.low if isinstance(arrived, Band) else arrived
+    try:
+        table = current_table(statistics_data.ARRIVALS)
+        peak, peak_count = statistics_data.peak_year(table)
+    except (OSError, ValueError, KeyError):  # a broken statistics file must not break a testimony page
+        log.warning("arrivals statistics unavailable", exc_info=True)
+        return None
+    url = f"{STATISTICS_URL}#{ARRIVALS_ANCHOR}"
+    source = _short_source(table)
+    for row in table.rows:
+        first, last = row.get("first_year"), row["last_year"]
+        if not (first is None and year <= last) and not (first is not None and first <= year <= last):
+            continue
+        total = number(row["total"])
+        if first == last:
+            if year == peak:
+                text = _("Arrived in %(year)s, the peak year: %(total)s arrivals", year=year, total=total)
+            else:
+                text = _("Arrived in %(year)s: %(total)s arrivals that year (the peak was %(peak)s: %(peak_count)s)",
+                         year=year, total=total, peak=peak, peak_count=number(peak_count))
+        elif first is None:
+            text = _("Arrived in %(year)s: %(total)s arrivals in all up to the end of %(last)s",
+                     year=year, total=total, last=last)
+        else:
+            text = _("Arrived in %(year)s: %(total)s arrivals in %(first)s–%(last)s (counted together)",
+                     year=year, total=total, first=first, last=last)
+        return Figure(text, url, source)
+    return Figure(_("Arrived in %(year)s: figures for that year are not yet published", year=year), url, source)
+
+
+def _band_figure(band: Band) -> Figure | None:
+    """The arrivals of every year of a band, from the yearly rows that lie inside it."""
+    try:
+        table = current_table(statistics_data.ARRIVALS)
+    except (OSError, ValueError, KeyError):
+        log.warning("arrivals statistics unavailable", exc_info=True)
+        return None
+    url = f"{STATISTICS_URL}#{ARRIVALS_ANCHOR}"
+    inside = [row for row in table.rows
+              if row.get("first_year") is not None and band.low <= row["first_year"] and row["last_year"] <= band.high]
+    covered = {year for row in inside for year in range(row["first_year"], row["last_year"] + 1)}
+    if not inside or len(covered) < band.high - band.low + 1:
+        return Figure(_("Arrived in %(years)s: figures for all of those years are not yet published",
+                        years=band.label), url, _short_source(table))
+    total = sum(int(row["total"]) for row in inside)
+    return Figure(_("Arrived in %(years)s: %(total)s arrivals in those years", years=band.label, total=number(total)),
+                  url, _short_source(table))
+
+
+def province_figure(place: Place | None) -> Figure | None:
+    """How many arrivals came from the narrator's home province."""
+    if place is None:
+        return None
+    try:
+        table = current_table("by_home_province")
+    except (OSError, ValueError, KeyError):
+        log.warning("province statistics unavailable", exc_info=True)
+        return None
+    names = {name.casefold() for name in place.variants}
+    totals = [(row, int(row["male"]) + int(row["female"])) for row in table.rows]
+    everyone = sum(total for _, total in totals)
+    ranked = sorted(totals, key=lambda item: -item[1])
+    for rank, (row, total) in enumerate(ranked, start=1):
+        labels = {str(row.get("category") or "").casefold(), str(row.get("category_ko") or "").casefold()}
+        labels |= {label.removesuffix("도").removesuffix("시") for label in labels}
+        if not names & labels:
+            continue
+        share = round(100 * total / everyone) if everyone else 0
+        if rank == 1:
+            text = _("%(place)s: %(total)s arrivals (%(share)s%% of those whose home province is recorded), "
+                     "the most of any province", place=label(place), total=number(total), share=share)
+        else:
+            text = _("%(place)s: %(total)s arrivals (%(share)s%% of those whose home province is recorded), "
+                     "ranked %(rank)s of %(count)s provinces", place=label(place), total=number(total), share=share,
+                     rank=rank, count=len(ranked))
+        return Figure(text, f"{STATISTICS_URL}#{PROVINCE_ANCHOR}", _short_source(table))
+    return None
+
+
+def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related]:
+    """Visible testimonies sharing the home province, a route country or a topic, best matches first."""
+    visible = access.visible_filter(user)
+    scores: Counter[int] = Counter()
+    reasons: dict[int, list[str]] = {}
+
+    def note(testimony_id: int, weight: int, reason: str) -> None:
+        scores[testimony_id] += weight
+        reasons.setdefault(testimony_id, []).append(reason)
+
+    province = t.narrator.origin_province
+    if province is not None:
+        for (other,) in db.session.execute(
+                select(Testimony.id).join(Narrator, Testimony.narrator_id == Narrator.id)
+                .where(visible, Testimony.id != t.id, Narrator.origin_province_id == province.id)):
+            note(other, 2, _("also from %(place)s", place=label(province)))
+    countries = {leg.country_id: leg.country for leg in t.route
+                 if leg.country and leg.country.slug != ROUTE_DESTINATION}
+    if countries:
+        for other, country_id in db.session.execute(
+                select(RouteLeg.testimony_id, RouteLeg.country_id).distinct()
+                .join(Testimony, Testimony.id == RouteLeg.testimony_id)
+                .where(visible, Testimony.id != t.id, RouteLeg.country_id.in_(list(countries)))):
+            note(other, 1, _("also through %(country)s", country=label(countries[country_id])))
+    topics = {topic.id: topic for topic in t.topics}
+    if topics:
+        for other, topic_id in db.session.execute(
+                select(testimony_topics.c.testimony_id, testimony_topics.c.topic_id)
+                .join(Testimony, Testimony.id == testimony_topics.c.testimony_id)
+                .where(visible, Testimony.id != t.id, testimony_topics.c.topic_id.in_(list(topics)))):
+            name = label(topics[topic_id])
+            note(other, 1, _("also about %(topic)s", topic=name.lower() if current_locale() == "en" else name))
+    if not scores:
+        return []
+    loaded = {other.id: other for other in db.session.scalars(
+        select(Testimony).where(Testimony.id.in_(list(scores)), visible).options(*_with_card_details()))}
+    newest_first = sorted(loaded, key=lambda other: (loaded[other].published_at or datetime.min, other), reverse=True)
+    best = sorted(newest_first, key=lambda other: -scores[other])
+    return [Related(view, reasons[view.id]) for view in protected.testimony_views(
+        user, [loaded[other] for other in best[:limit]])]
+
+
+def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = None,
+                   autoplay: bool = False) -> ListeningPage:
+    """Gather the player settings and the context around a testimony's protected view."""
+    can_hear = view.recording is not None
+    copy_pending = can_hear and not view.staff and copies.servable_copy(view.recording) is None
+    can_hear = can_hear and not copy_pending
+    duration = view.recording.duration_seconds if view.recording is not None else None
+    start = parse_start(start_param, duration)
+    current = None
+    if start:
+        for segment in view.segments:
+            if segment.start <= start:
+                current = segment.position
+            else:
+                break
+    languages = [s.language for s in view.readable_segments if s.language]
+    caption_language = view.main_language or (Counter(languages).most_common(1)[0][0] if languages else "")
+    return ListeningPage(
+        start=start, autoplay=autoplay and can_hear, can_hear=can_hear,
+        can_read_transcript=view.can_read_transcript, staff=view.staff,
+        itinerary=itinerary(view), arrival=arrival_figure(view.narrator.arrived),
+        province=province_figure(view.narrator.home_province), related=related(user, view.model),
+        caption_language=caption_language, current_position=current, copy_pending=copy_pending,
+    )
+
+
+def recording_is_public(t: Testimony) -> bool:
+    """Whether anyone at all may hear the recording (so shared caches may keep it): the same rule as for an
+    anonymous visitor, the face-and-voice consent of a video included."""
+    return access.can_hear(None, t)
+
+
+def hearable_recording(user: Any, recording_id: int) -> Recording | None:
+    """The recording if the user may hear it, else None (missing and hidden look the same)."""
+    recording = db.session.get(Recording, recording_id)
+    if recording is None or not access.can_hear(user, recording.testimony):
+        return None
+    return recording

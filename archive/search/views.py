@@ -1,0 +1,54 @@
+"""The search page and the search API."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from archive.search import requests as searching
+
+bp = Blueprint("search", __name__)
+
+
+def _testimony_url(testimony_id: int, t: int | None = None) -> str:
+    return url_for("public.testimony", testimony_id=testimony_id, t=t) if t else url_for(
+        "public.testimony", testimony_id=testimony_id)
+
+
+@bp.get("/search")
+def search() -> str:
+    page = searching.run(request.args, current_user)
+    return render_template("search/search.html", page=page, titles=searching.FACET_TITLES,
+                           sorts=searching.SORT_LABELS, testimony_url=_testimony_url, args=request.args)
+
+
+@bp.get("/api/v1/search")
+def api_search() -> Response:
+    page = searching.run(request.args, current_user)
+    return jsonify(searching.api_payload(page, _testimony_url))
+
+
+def facet_url(args: Any, name: str, value: str, add: bool) -> str:
+    """The search URL with one facet value added or removed (page reset)."""
+    params: dict[str, list[str]] = {k: list(args.getlist(k)) for k in args if k != "page"}
+    values = params.setdefault(name, [])
+    if add and value not in values:
+        values.append(value)
+    elif not add and value in values:
+        values.remove(value)
+    return url_for("search.search", **{k: v for k, v in params.items() if v})
+
+
+@bp.app_template_global()
+def search_facet_url(args: Any, name: str, value: str, add: bool = True) -> str:
+    """Template helper for facet links."""
+    return facet_url(args, name, value, add)
+
+
+@bp.app_template_global()
+def search_page_url(args: Any, page: int) -> str:
+    """The same search on another page."""
+    params = {k: args.getlist(k) for k in args if k != "page"}
+    return url_for("search.search", page=page, **params)

@@ -1,0 +1,1 @@
+"""Context theme pages: curated essays linking testimonies, places and topics."""
