@@ -42,7 +42,7 @@ from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import ProfileView, TestimonyView
 from archive.formats.sanitize import clean_html, html_to_text
-from archive.search import SearchRequest
+from archive.search.engine import SearchRequest
 from archive.search import requests as searching
 from archive.statistics.figures import current_table
 from archive.statistics.data import Table, dataset_keys

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from archive.models import CATEGORY_SCHEMES, GENDERS, LANGUAGES, PLACE_KINDS, ROUTE_EVENTS
-from archive.search import FACETS
+from archive.search.engine import FACETS
 from archive.interop.api import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,

@@ -20,7 +20,7 @@ from archive.core.extensions import db
 from archive.core.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Topic
 from archive.core.paging import page_number
-from archive.search import FACETS, SearchRequest, SearchResults, widen_years
+from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access
 
 SMALL_COUNT = 5

@@ -28,7 +28,7 @@ from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models import Narrator, RouteLeg, SearchOutbox, Segment, Testimony
 from archive.formats.sanitize import html_to_text
-from archive.search import AUDIENCES, IndexBusy, SearchEngine, load_place_groups
+from archive.search.engine import AUDIENCES, IndexBusy, SearchEngine, load_place_groups
 from archive.policy.access import testimony_visibility
 from archive.policy.protected import SegmentView, TestimonyView, audience_view
 from archive.core.changes import touched_testimony_ids

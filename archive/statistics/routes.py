@@ -27,7 +27,7 @@ from archive.formats.charts import Bar, bar_chart, data_table
 from archive.core.extensions import db
 from archive.core.i18n import number
 from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
-from archive.search import SearchRequest
+from archive.search.engine import SearchRequest
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
 from archive.statistics.figures import FEWER, SMALL_COUNT, search_url, shown

@@ -16,7 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from archive.search import SearchEngine, SearchRequest, load_place_groups  # noqa: E402
+from archive.search.engine import SearchEngine, SearchRequest, load_place_groups  # noqa: E402
 
 _PLACES = [
     "Chongjin",

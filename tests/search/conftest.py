@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archive.search import SearchEngine, SearchRequest, SearchResults, load_place_groups
+from archive.search.engine import SearchEngine, SearchRequest, SearchResults, load_place_groups
 
 from tests.search.search_corpus import PLACES_CSV, corpus
 

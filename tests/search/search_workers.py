@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archive.search import SearchEngine
+from archive.search.engine import SearchEngine
 
 
 def worker_doc(doc_id: int, word: str, stamp: str = "v1") -> dict[str, Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from archive.search import korean
-from archive.search.analysis import Analyzer, fold, romkey
-from archive.search.places import PlaceMatcher, load_place_groups, matcher_for
+from archive.search.engine import korean
+from archive.search.engine.analysis import Analyzer, fold, romkey
+from archive.search.engine.places import PlaceMatcher, load_place_groups, matcher_for
 
 from tests.search.search_corpus import PLACES_CSV
 

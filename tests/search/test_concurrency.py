@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from archive.search import IndexBusy, SearchEngine, SearchRequest, SearchResults
+from archive.search.engine import IndexBusy, SearchEngine, SearchRequest, SearchResults
 
 from tests.search.search_corpus import corpus
 from tests.search.search_workers import apply_many, worker_doc

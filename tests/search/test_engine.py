@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from archive.search import FACETS, SearchEngine, SearchRequest, SearchResults
+from archive.search.engine import FACETS, SearchEngine, SearchRequest, SearchResults
 
 from tests.search.search_corpus import RESEARCHER_WORD, RESTRICTED_KOREAN, RESTRICTED_WORD, STAFF_WORD, corpus
 from tests.search.search_workers import worker_doc

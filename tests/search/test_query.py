@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from archive.search import SearchEngine, SearchRequest, SearchResults
-from archive.search.query import (
+from archive.search.engine import SearchEngine, SearchRequest, SearchResults
+from archive.search.engine.query import (
     MAX_QUERY_CHARS,
     AllOf,
     AnyOf,

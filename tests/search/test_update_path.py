@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from archive.search import SearchEngine, SearchRequest, SearchResults
-from archive.search.schema import SCHEMA_VERSION
-from archive.search.storage import PUBLIC, RESEARCHER, STAFF
+from archive.search.engine import SearchEngine, SearchRequest, SearchResults
+from archive.search.engine.schema import SCHEMA_VERSION
+from archive.search.engine.storage import PUBLIC, RESEARCHER, STAFF
 
 from tests.search.search_corpus import RESTRICTED_KOREAN, corpus
 

@@ -27,7 +27,7 @@ from werkzeug.test import TestResponse
 from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
 from archive.models import Place
-from archive.search import FACETS
+from archive.search.engine import FACETS
 from archive.themes.pages import list_themes, seed_themes
 from archive.statistics.data import dataset_keys
 
