@@ -1,5 +1,5 @@
 /*
- * The listening page's timeline (an ES module, loaded beside player.js).
+ * The listening page's timeline (an ES module, loaded beside the player's, static/js/player/main.js).
  *
  * Draws under the player the waveform of the recording's public copy, a marker at each chapter start and
  * the withheld (restricted) passages as gaps, from /media/recordings/<id>/waveform: that answers only what
@@ -7,25 +7,15 @@
  * drawing arrives with ready: true, so while the public copy is being made (or without JavaScript) the box
  * stays hidden. The drawing is decorative (aria-hidden) and takes no keyboard focus: a click or tap on it
  * seeks, and everything it offers is also in the player's controls, the chapter list and the transcript.
- * Seeks go through player.js's cancelable "listen:seek" event on #listen (so the transcript follows at
+ * Seeks go through the player's cancelable "listen:seek" event on #listen (so the transcript follows at
  * once), or straight to the media element when nothing handles it.
  */
 
+import { fill } from "./player/messages.js";
+import { clock } from "./player/timecode.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const QUIETEST = 0.03; // silence still draws a hairline, so the gaps stand out against it
-
-export function clock(seconds) {
-  const whole = Math.max(0, Math.floor(seconds || 0));
-  const hours = Math.floor(whole / 3600);
-  const minutes = Math.floor((whole % 3600) / 60);
-  const secs = String(whole % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
-}
-
-export function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (whole, name) =>
-    Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
-}
 
 // The stretches of [0, duration] outside every gap, in order.
 export function audible(duration, gaps) {
