@@ -30,7 +30,8 @@ from archive.core import audit
 from archive.search import sync as search_sync
 from archive.core.errors import ValidationError
 from archive.curation.narrators import apply_narrator, narrator_values
-from archive.curation.recordings import attach_stored, media_root, remove_files
+from archive.curation.recordings import attach_stored
+from archive.media.files import media_root, remove_files
 from archive.curation.testimonies import (
     chapter_values, replace_chapters, replace_route, replace_segments, route_values, segment_values,
     testimony_values, topic_values,

@@ -27,6 +27,7 @@ from archive.media import copies
 from archive.media.copies import Protection
 from archive.models import Recording, Segment, Testimony
 from archive.policy import access, disclosure
+from archive.policy.release import RANK, AUDIENCES, released_to
 from archive.policy.protected import ProfileView, TestimonyView
 from archive.core import audit
 from archive.curation import sensitive
@@ -34,33 +35,9 @@ from archive.curation import testimonies as testimony_service
 from archive.core.errors import ValidationError
 from archive.core.fields import FieldProblem, optional_text
 
-AUDIENCES = ("public", "researchers")
 # The protected view's name of each audience.
 VIEW_AUDIENCE = {"public": access.PUBLIC, "researchers": access.RESEARCHER}
-_RANK = {None: 0, "researchers": 1, "public": 2}
 MIN_JUSTIFICATION = 20
-
-
-def released_to(status: str | None, access_level: str | None) -> str | None:
-    """The audience outside staff that a status and access level release a testimony to, or None."""
-    if status == "published" and access_level in AUDIENCES:
-        return access_level
-    return None
-
-
-def widened_audience(t: Testimony, values: dict[str, Any]) -> str | None:
-    """The wider audience a change of status or access would release the testimony to, or None."""
-    before = released_to(t.status, t.access)
-    after = released_to(values.get("status", t.status), values.get("access", t.access))
-    return after if _RANK[after] > _RANK[before] else None
-
-
-def widening_message(audience: str) -> str:
-    """Why the details form may not do this, and where to go instead."""
-    who = _("everyone") if audience == "public" else _("approved researchers")
-    return _("would show the testimony to %(who)s: publish it through the publication checklist (the link "
-             "under Publication), which checks sensitive terms and the narrator's profile first. Nothing was "
-             "saved.", who=who)
 
 
 class _AsReleased:
@@ -113,7 +90,7 @@ class Checklist:
     @property
     def already_released(self) -> bool:
         """Whether the testimony already reaches this audience (or a wider one)."""
-        return _RANK[self.current] >= _RANK[self.audience]
+        return RANK[self.current] >= RANK[self.audience]
 
     @property
     def needs_justification(self) -> bool:

@@ -16,6 +16,7 @@ from archive.core.extensions import db
 from archive.curation.publishing_forms import PublishForm, RemoveTermForm, RestrictForm, SensitiveTermForm
 from archive.models import Segment, Testimony
 from archive.curation import publishing
+from archive.policy import release
 from archive.curation import sensitive
 from archive.core.errors import ConflictError, ValidationError
 from archive.policy.guards import require_curator
@@ -33,7 +34,7 @@ def _staff_only() -> None:
 
 
 def _audience(t: Testimony, value: str | None) -> str:
-    return value if value in publishing.AUDIENCES else publishing.default_audience(t)
+    return value if value in release.AUDIENCES else publishing.default_audience(t)
 
 
 def _checklist_page(t: Testimony, audience: str, form: PublishForm | None = None, status: int = 200,
@@ -143,7 +144,7 @@ def restrict_passage(testimony_id: int, segment_id: int) -> Page:
     flash(_("Passage %(number)s (%(time)s) is now restricted: nobody outside staff reads its text.",
             number=segment.position, time=_clock(segment.start)), "info")
     target: dict[str, Any] = {"testimony_id": t.id, "_anchor": "scan"}
-    if back == "checklist" and audience in publishing.AUDIENCES:
+    if back == "checklist" and audience in release.AUDIENCES:
         target["audience"] = audience
     return redirect(url_for(f".{BACK[back]}", **target))
 

@@ -1,23 +1,15 @@
 """Attaching and removing recordings; the files live under the media root."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask import current_app
 
 from archive.core.extensions import db
-from archive.media.files import MediaError, StoredMedia, resolve_media_path, store_upload
+from archive.media.files import MediaError, StoredMedia, media_root, remove_files, store_upload
 from archive.models import Recording, Testimony
 from archive.core.errors import ValidationError
 from archive.curation.testimonies import check_version, commit_change
-
-
-def media_root() -> Path:
-    """The directory that holds uploaded media."""
-    root = Path(current_app.config["MEDIA_ROOT"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
 
 
 def store_file(stream: BinaryIO, filename: str) -> StoredMedia:
@@ -55,16 +47,6 @@ def upload_recording(testimony: Testimony, stream: BinaryIO, filename: str, expe
         raise
     remove_files(old)
     return testimony
-
-
-def remove_files(relative_paths: list[str]) -> None:
-    """Delete media files that no row refers to any more."""
-    root = media_root()
-    for relative in relative_paths:
-        try:
-            resolve_media_path(root, relative).unlink(missing_ok=True)
-        except MediaError:
-            current_app.logger.warning("refusing to delete media outside the media root")
 
 
 def delete_recording(testimony: Testimony, expected_version: int | None, actor: Any = None) -> Testimony:

@@ -20,6 +20,8 @@ from archive.core.fields import (
 )
 from archive.core.vocabulary import find_place, find_topic
 from archive.formats.transcripts import read_markers
+from archive.media.files import remove_files
+from archive.policy import release
 
 SCALAR_FIELDS = (
     "title", "external_id", "interview_date", "interviewer", "interview_place", "languages", "summary", "access",
@@ -219,16 +221,14 @@ def update_testimony(testimony: Testimony, data: dict[str, Any], expected_versio
     """Save the edited scalar fields, refusing stale forms.
 
     widen=False (the curators' forms) refuses a status or access change that would show the testimony
-    to more people: that goes through the publication checklist (services/publishing.py).
+    to more people: that goes through the publication checklist (curation/publishing.py).
     """
     check_version(testimony, expected_version)
     values = testimony_values(data, defaults=False)
     if not widen:
-        from archive.curation import publishing  # publishing builds on this module
-
-        wider = publishing.widened_audience(testimony, values)
+        wider = release.widened_audience(testimony, values)
         if wider is not None:
-            raise ValidationError({"access": [publishing.widening_message(wider)]})
+            raise ValidationError({"access": [release.widening_message(wider)]})
     changes = _apply_scalars(testimony, values)
     if "narrator" in data and data["narrator"] is not None and data["narrator"] is not testimony.narrator:
         changes["narrator"] = [testimony.narrator_id, data["narrator"].id]
@@ -319,15 +319,13 @@ def publish_testimony(testimony: Testimony, expected_version: int | None, actor:
     """Publish a testimony (its access level still decides who sees it).
 
     widen=False (the curators' Publish button) refuses when that would show it outside staff: the
-    publication checklist does that (services/publishing.py); imports and scripts keep this path.
+    publication checklist does that (curation/publishing.py); imports and scripts keep this path.
     """
     check_version(testimony, expected_version)
     if not widen:
-        from archive.curation import publishing  # publishing builds on this module
-
-        wider = publishing.widened_audience(testimony, {"status": "published"})
+        wider = release.widened_audience(testimony, {"status": "published"})
         if wider is not None:
-            raise ValidationError({"__all__": [publishing.widening_message(wider)]})
+            raise ValidationError({"__all__": [release.widening_message(wider)]})
     changes = _apply_scalars(testimony, {"status": "published"})
     return commit_change(testimony, "testimony.publish", changes, actor) if changes else testimony
 
@@ -350,8 +348,6 @@ def withdraw_consent(testimony: Testimony, expected_version: int | None, actor: 
 
 def delete_testimony(testimony: Testimony, actor: Any = None) -> None:
     """Delete a testimony with its route, transcript and recordings (rows and files)."""
-    from archive.curation.recordings import remove_files  # recordings builds on this module
-
     files = [rec.storage_path for rec in testimony.recordings]
     audit.record("testimony.delete", testimony, {"title": testimony.title}, actor=actor)
     db.session.delete(testimony)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from archive.core.extensions import db
-from archive.media.files import ALLOWED_MEDIA, MediaError, resolve_media_path
+from archive.media.files import ALLOWED_MEDIA, MediaError, media_root, resolve_media_path
 from archive.media.analysis import Analysis, AnalysisError, analyse
 from archive.media.redaction import RedactionError, descriptive_tags, make_public_copy, merge_ranges
 from archive.models import PublicCopy, Recording, Testimony
@@ -94,10 +94,6 @@ def plan_for(rec: Recording, t: Testimony | None = None) -> Plan:
     fingerprint = json.dumps({"v": ALGORITHM, "sha": rec.sha256, "mime": rec.mime_type, "silenced":
                               [[round(a, 3), round(b, 3)] for a, b in silenced], "semitones": semitones})
     return Plan(needed, restricted, silenced, semitones, hashlib.sha256(fingerprint.encode()).hexdigest())
-
-
-def media_root() -> Path:
-    return Path(current_app.config["MEDIA_ROOT"])
 
 
 def copy_path(copy: PublicCopy) -> Path | None:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 import mutagen
+from flask import current_app
 from flask_babel import gettext, lazy_gettext
 
 ALLOWED_MEDIA: dict[str, str] = {
@@ -331,3 +332,20 @@ def safe_display_filename(name: str) -> str:
         else:
             name = name[:MAX_DISPLAY_NAME].rstrip(" .")
     return name or FALLBACK_DISPLAY_NAME
+
+
+def media_root() -> Path:
+    """The app's media root (MEDIA_ROOT), created on first use."""
+    root = Path(current_app.config["MEDIA_ROOT"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def remove_files(relative_paths: list[str]) -> None:
+    """Delete media files that no row refers to any more."""
+    root = media_root()
+    for relative in relative_paths:
+        try:
+            resolve_media_path(root, relative).unlink(missing_ok=True)
+        except MediaError:
+            current_app.logger.warning("refusing to delete media outside the media root")

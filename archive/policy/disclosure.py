@@ -247,13 +247,6 @@ def estimate(profile: Any, threshold: int | None = None, tables: dict[str, Any] 
                     below=expected < limit, as_of=str(getattr(arrivals, "as_of", "")))
 
 
-def estimate_for(narrator: Any, audience: str = "public", threshold: int | None = None) -> Estimate:
-    """The estimate for the profile `audience` would be shown of this narrator."""
-    from archive.policy import protected
-
-    return estimate(protected.profile_view(narrator, audience), threshold)
-
-
 def _tables() -> dict[str, Any]:
     """The current tables (an administrator's update wins over the bundled CSV)."""
     from archive.statistics.figures import current_table  # services import this package

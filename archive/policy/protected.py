@@ -128,6 +128,11 @@ def profile_view(n: Narrator, audience: str, testimony: Testimony | None = None)
     )
 
 
+def estimate_for(narrator: Narrator, audience: str = "public", threshold: int | None = None) -> disclosure.Estimate:
+    """The population estimate for the profile `audience` would be shown of this narrator."""
+    return disclosure.estimate(profile_view(narrator, audience), threshold)
+
+
 # ---------------------------------------------------------------------------------------- parts
 
 

@@ -30,7 +30,7 @@ def _surfaces(t: Any) -> list[str]:
         "/search.csv?q=orchard", f"/api/v1/testimonies/{t.id}", f"/api/v1/narrators/{n}", "/api/v1/testimonies",
         f"/api/v1/testimonies/{t.id}/segments", f"/iiif/testimonies/{t.id}/manifest.json",
         f"/testimonies/{t.id}/cite.bib", f"/testimonies/{t.id}/cite.json", f"/testimonies/{t.id}/ohms.xml",
-        f"/oai?verb=ListRecords&metadataPrefix=oai_dc", "/places/north-hamgyong",
+        "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/places/north-hamgyong",
     ]
 
 

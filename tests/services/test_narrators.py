@@ -147,7 +147,7 @@ def test_edit_page_shows_the_public_profile_and_its_estimate(client: FlaskClient
     assert ">Hoeryong</dd>" in html and ">1975</dd>" in html
     assert "Fewer than 50 people:" in html and "needs a written justification" in html
     db.session.expire_all()
-    estimate = disclosure.estimate_for(db.session.get(Narrator, n.id))
+    estimate = protected.estimate_for(db.session.get(Narrator, n.id))
     assert estimate.below and f"About {estimate.expected:.1f} of the 34,314" in html
 
     korean = html_of(client.get(page, headers=KO))

@@ -5,7 +5,6 @@ import json
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import select
 
 from archive import models as m

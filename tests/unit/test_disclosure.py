@@ -53,7 +53,7 @@ def shares(estimate: disclosure.Estimate) -> dict[str, float]:
 
 def test_female_arrived_2005_2009_from_north_hamgyong(app: Flask, factory: Any) -> None:
     n = narrator(factory, origin_province="North Hamgyong", arrived_south_year=2007)
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     # N_female × share(arrivals 2005–2009 | female) × share(North Hamgyong | female)
     expected = N_FEMALE * (FEMALE_2005_2009 / N_FEMALE) * (15080 / PROVINCE_FEMALE)
     assert estimate.expected == pytest.approx(expected)  # about 5,496 women
@@ -70,17 +70,17 @@ def test_exact_years_with_consent_and_rows_spanning_several_years(app: Flask, fa
     n = narrator(factory, gender="male", arrived_south_year=2000, consent_detailed_profile=True,
                  exact_fields=["arrived_south_year"])
     # 1999-2001 row: 565 men over three years, one third of them in 2000.
-    assert disclosure.estimate_for(n).expected == pytest.approx(N_MALE * (565 / 3) / N_MALE)
+    assert protected.estimate_for(n).expected == pytest.approx(N_MALE * (565 / 3) / N_MALE)
     # Without consent the band 2000–2004: 565/3 × 2 (2000, 2001) + 510 + 474 + 626.
     n.consent_detailed_profile = False
-    assert disclosure.estimate_for(n).expected == pytest.approx(565 / 3 * 2 + 510 + 474 + 626)
+    assert protected.estimate_for(n).expected == pytest.approx(565 / 3 * 2 + 510 + 474 + 626)
 
 
 def test_open_first_arrivals_row_is_spread_from_1945(app: Flask, factory: Any) -> None:
     n = narrator(factory, arrived_south_year=1996)
     # Band 1995–1999: four years of "through 1998" (116 women spread over 1945–1998, 54 years) and one
     # third of 1999–2001 (478 women).
-    assert disclosure.estimate_for(n).expected == pytest.approx(116 * 4 / 54 + 478 / 3)
+    assert protected.estimate_for(n).expected == pytest.approx(116 * 4 / 54 + 478 / 3)
 
 
 def test_birth_decade_arrival_band_and_age_group(app: Flask, factory: Any) -> None:
@@ -104,7 +104,7 @@ def test_birth_decade_arrival_band_and_age_group(app: Flask, factory: Any) -> No
 def test_exact_birth_and_arrival_count_one_year_of_the_age_group(app: Flask, factory: Any) -> None:
     n = narrator(factory, birth_year=1975, arrived_south_year=2007, consent_detailed_profile=True,
                  exact_fields=["birth_year", "arrived_south_year"])
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     # Arrived 2007 (1981 women), aged 32: one tenth of the 30-39 group (7638 of 24590 women).
     assert shares(estimate)["birth"] == pytest.approx(7638 / AGE_FEMALE / 10)
     assert estimate.expected == pytest.approx(1981 * 7638 / AGE_FEMALE / 10)  # about 61.5 women
@@ -112,7 +112,7 @@ def test_exact_birth_and_arrival_count_one_year_of_the_age_group(app: Flask, fac
 
 def test_birth_decade_without_an_arrival_year_uses_every_arrival(app: Flask, factory: Any) -> None:
     n = narrator(factory, gender="male", birth_year=2021)  # shown as the 2020s
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     # Only men arriving from 2020 on can be born in the 2020s (age at entry a − b ≥ 0), each age of the
     # 0-9 group holding 652/9544/10 of the men. Arriving in 2020 one birth year fits (2020), in 2021 two,
     # up to five in 2024; men arriving 2020–2024: 72, 40, 35, 32, 26 of all 9,568.
@@ -123,33 +123,33 @@ def test_birth_decade_without_an_arrival_year_uses_every_arrival(app: Flask, fac
 
 def test_year_left_alone_stands_in_for_arrival_and_is_no_second_factor(app: Flask, factory: Any) -> None:
     left_only = narrator(factory, left_north_year=2006)
-    assert shares(disclosure.estimate_for(left_only)) == pytest.approx(
+    assert shares(protected.estimate_for(left_only)) == pytest.approx(
         {"gender": N_FEMALE / N_ALL, "left": FEMALE_2005_2009 / N_FEMALE})
     both = narrator(factory, left_north_year=2006, arrived_south_year=2008)
-    assert [f.field for f in disclosure.estimate_for(both).factors] == ["arrived", "gender"]
+    assert [f.field for f in protected.estimate_for(both).factors] == ["arrived", "gender"]
     # An exact year left is narrower than the arrival band: it is used instead (2006: 1513 women).
     exact_left = narrator(factory, left_north_year=2006, arrived_south_year=2008, consent_detailed_profile=True,
                           exact_fields=["left_north_year"])
-    assert shares(disclosure.estimate_for(exact_left)) == pytest.approx(
+    assert shares(protected.estimate_for(exact_left)) == pytest.approx(
         {"gender": N_FEMALE / N_ALL, "left": 1513 / N_FEMALE})
 
 
 def test_home_town_divides_the_province(app: Flask, factory: Any) -> None:
     n = narrator(factory, origin_province="North Hamgyong", origin_place="Hoeryong", consent_detailed_profile=True,
                  exact_fields=["home_place"])
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     assert estimate.expected == pytest.approx(N_FEMALE * 15080 / PROVINCE_FEMALE / 15)  # about 1,019 women
     assert estimate.factors[0].field == "home_place" and estimate.factors[0].share == pytest.approx(1 / 15)
     # Without consent the town is not shown, so it is no factor.
     n.consent_detailed_profile = False
-    assert "home_place" not in shares(disclosure.estimate_for(n))
+    assert "home_place" not in shares(protected.estimate_for(n))
 
 
 def test_categories_and_a_gender_not_recorded(app: Flask, factory: Any) -> None:
     man = narrator(factory, gender="male", occupation="Military", origin_province="Pyongyang")
-    assert disclosure.estimate_for(man).expected == pytest.approx(N_MALE * 725 / OCCUPATION_MALE * 509 / PROVINCE_MALE)
+    assert protected.estimate_for(man).expected == pytest.approx(N_MALE * 725 / OCCUPATION_MALE * 509 / PROVINCE_MALE)
     anyone = narrator(factory, gender="unspecified", education="University or higher", residence_region="Busan")
-    estimate = disclosure.estimate_for(anyone)
+    estimate = protected.estimate_for(anyone)
     # Men and women together: 1149+1233 with a university degree, 210+645 living in Busan.
     assert estimate.expected == pytest.approx(N_ALL * (1149 + 1233) / EDUCATION_ALL * (210 + 645) / RESIDENCE_ALL)
     assert "gender" not in shares(estimate)
@@ -157,12 +157,12 @@ def test_categories_and_a_gender_not_recorded(app: Flask, factory: Any) -> None:
 
 def test_a_province_missing_from_the_table_counts_as_the_smallest(app: Flask, factory: Any) -> None:
     n = narrator(factory, origin_province="Rason")
-    assert shares(disclosure.estimate_for(n))["home_province"] == pytest.approx(93 / PROVINCE_FEMALE)  # Nampo
+    assert shares(protected.estimate_for(n))["home_province"] == pytest.approx(93 / PROVINCE_FEMALE)  # Nampo
 
 
 def test_unknown_values_contribute_no_factor(app: Flask, factory: Any) -> None:
     n = narrator(factory, gender="unspecified")
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     assert estimate.factors == [] and estimate.expected == N_ALL and not estimate.below
 
 
@@ -170,15 +170,15 @@ def test_threshold_setting_decides_below(app: Flask, factory: Any) -> None:
     n = narrator(factory, origin_province="North Hamgyong", origin_place="Hoeryong", birth_year=1975,
                  arrived_south_year=2007, occupation="Management", consent_detailed_profile=True,
                  exact_fields=["birth_year", "home_place", "arrived_south_year"])
-    estimate = disclosure.estimate_for(n)
+    estimate = protected.estimate_for(n)
     # 1981 × (7638/24590/10) × (15080/24421) × (1/15) × (142/24590 managers among the women).
     expected = 1981 * 7638 / AGE_FEMALE / 10 * 15080 / PROVINCE_FEMALE / 15 * 142 / 24590
     assert estimate.expected == pytest.approx(expected) and estimate.expected < 1
     assert estimate.below and estimate.threshold == 50
     assert [f.field for f in estimate.factors][:2] == ["occupation", "birth"]
     app.config["DISCLOSURE_THRESHOLD"] = 0
-    assert not disclosure.estimate_for(n).below
-    assert disclosure.estimate_for(n, threshold=1).below
+    assert not protected.estimate_for(n).below
+    assert protected.estimate_for(n, threshold=1).below
 
 
 def test_threshold_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
@@ -194,12 +194,12 @@ def test_threshold_setting_is_read_from_the_environment(monkeypatch: pytest.Monk
 
 def test_an_administrators_update_of_the_arrivals_wins(app: Flask, factory: Any) -> None:
     n = narrator(factory, arrived_south_year=2007, consent_detailed_profile=True, exact_fields=["arrived_south_year"])
-    assert disclosure.estimate_for(n).expected == pytest.approx(1981)
+    assert protected.estimate_for(n).expected == pytest.approx(1981)
     preview = statistics.preview_arrivals(statistics.year_csv(2007, 573, 1000))
     statistics.save_arrivals(preview.csv_text, preview.base)
     # The women's total falls by 981; the share of 2007 is now 1000 of them.
-    assert disclosure.estimate_for(n).expected == pytest.approx(1000)
-    assert disclosure.estimate_for(n).population == N_ALL - 981
+    assert protected.estimate_for(n).expected == pytest.approx(1000)
+    assert protected.estimate_for(n).population == N_ALL - 981
 
 
 # ---------------------------------------------------------------------------------------- generalisation
