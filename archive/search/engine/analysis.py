@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter2 import stem as _porter2
 
 from . import korean
-
-if TYPE_CHECKING:
-    from .places import PlaceMatcher
 
 _HANGUL = "\uac00-\ud7a3\u3131-\u318e\u1100-\u11ff"
 _APOSTROPHES = "'\u2019\u02bc\u2018`\u00b4"
@@ -22,6 +19,21 @@ _APOSTROPHE_TABLE = str.maketrans("", "", _APOSTROPHES)
 _ROMKEY_TABLE = str.maketrans("ktp", "gdb")
 _MAX_TERM = 60
 _CACHE_LIMIT = 400_000
+
+
+
+class PlaceMatcher(Protocol):
+    """What the analyser needs of the place names (places.PlaceMatcher provides it; places builds on this
+    module, so this side names only the shape)."""
+
+    sequences: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
+
+    def prepare_hangul(self) -> None: ...
+
+    def part_token(self, key: str) -> str | None: ...
+
+    def expansions(self, key: str) -> tuple[str, ...]: ...
+
 
 # Synthetic terms start with "~", which the tokenizer never produces from text.
 PLACE_PREFIX = "~p"
