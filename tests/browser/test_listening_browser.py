@@ -249,3 +249,68 @@ def test_without_javascript_the_page_is_a_readable_transcript(browser: Any, live
         page.wait_for_url("**?t=64.75#seg-10")
     finally:
         context.close()
+
+
+def test_time_codes_are_read_and_shown_with_hours(tab: BrowserPage, live_server: LiveServer) -> None:
+    """static/js/player/timecode.js, the one JavaScript place for time codes: #t= in H:MM:SS, M:SS or seconds,
+    and moments shown as M:SS, or H:MM:SS from an hour on (as the server's clock and parse_start)."""
+    page = open_page(tab, live_server, "demo-001", "#t=0:01:05")
+    wait_for_time_near(page, 65, 0.3)
+    assert current_line(page) == "seg-10"
+    # The line's copy button says which moment it links to (64.75 s, rounded down).
+    assert page.text_content("#seg-10 button.copy-link .visually-hidden") == " to 1:04"
+    # A new #t= seeks in place.
+    page.evaluate("() => { window.location.hash = '#t=1:23'; }")
+    wait_for_time_near(page, 83, 0.5)
+    codes = page.evaluate("""async () => {
+        const { clock, parseTime, hashTime, secondsParam } = await import('/static/js/player/timecode.js');
+        return {
+            clocks: [0, 59.99, 65, 599, 3600, 3723.9, 36000, -4, null].map(clock),
+            parsed: ['1:02:03', '62:03', '3723', '83.5s', '0:01:05', '1:2x', '-5', '1::3', ''].map(parseTime),
+            hashes: ['#t=1%3A02%3A03', '#x=1&t=65', '#seg-3', '#t=soon'].map(hashTime),
+            params: [35.6449, 12, 0.005, -3].map(secondsParam),
+        };
+    }""")
+    assert codes["clocks"] == ["0:00", "0:59", "1:05", "9:59", "1:00:00", "1:02:03", "10:00:00", "0:00", "0:00"]
+    assert codes["parsed"] == [3723, 3723, 3723, 83.5, 65, None, None, None, None]
+    assert codes["hashes"] == [3723, 65, None, None]
+    assert codes["params"] == ["35.64", "12", "0.01", "0"]
+    tab.assert_no_console_errors()
+
+
+@pytest.mark.parametrize("blocked", ["player/sync.js", "player/timecode.js"])
+def test_a_player_module_that_fails_to_load_leaves_the_plain_page(tab: BrowserPage, live_server: LiveServer,
+                                                                  blocked: str) -> None:
+    """Progressive enhancement: when one of the player's modules does not arrive, none of them runs, and the
+    page is what it is without JavaScript (native player with its controls, plain ?t= links), never half-wired.
+    The timeline needs only timecode.js and messages.js: without sync.js it still seeks, by itself."""
+    page = tab.page
+    page.route(f"**/static/js/{blocked}", lambda route: route.abort())
+    page.goto(live_server.testimony_url("demo-002", "?t=50"))
+    page.wait_for_function(READY)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("button.copy-link").count() == 0
+    assert page.locator("#transcript li.line[tabindex]").count() == 0
+    assert page.is_hidden("#player-tools") and page.is_hidden("#transcript-search")
+    # The native player starts where ?t= asked (its media fragment) and plays from the keyboard.
+    assert page.locator("#player[controls]").count() == 1
+    wait_for_time_near(page, 50, 0.5)
+    page.focus("#player")
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !document.getElementById('player').paused")
+    page.wait_for_function("() => document.getElementById('player').currentTime > 50.5")
+    page.evaluate("() => document.getElementById('player').pause()")
+    if blocked == "player/timecode.js":
+        assert page.is_hidden("#timeline")
+    else:
+        page.wait_for_function("() => { const t = document.getElementById('timeline'); return t && !t.hidden; }")
+        box = page.locator("#timeline .timeline-track").bounding_box()
+        page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + box["height"] / 2)
+        page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime"
+                               " - 0.25 * document.getElementById('player').duration) < 2")
+    # A line's time is a plain link to that moment.
+    link = page.locator("#transcript li.line:not(.withheld) a.time").nth(3)
+    href = link.get_attribute("href") or ""
+    link.click()
+    page.wait_for_url(lambda url: url.endswith(href))
+    assert tab.errors and all(blocked in error for error in tab.errors), tab.errors  # only the blocked file
