@@ -314,3 +314,26 @@ def test_a_player_module_that_fails_to_load_leaves_the_plain_page(tab: BrowserPa
     link.click()
     page.wait_for_url(lambda url: url.endswith(href))
     assert tab.errors and all(blocked in error for error in tab.errors), tab.errors  # only the blocked file
+
+
+def test_on_a_phone_the_side_column_is_part_of_the_page(browser: Any, live_server: LiveServer) -> None:
+    """At 360 px the player, chapters, search and downloads scroll with the page: no box of their own that
+    would cut the downloads off (on a wide screen the column is sticky and scrolls by itself)."""
+    context = browser.new_context(viewport={"width": 360, "height": 640}, base_url=live_server.url,
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(live_server.testimony_url("demo-001"))
+        page.wait_for_function(READY)
+        side = page.evaluate("() => { const s = document.querySelector('.listen-side');"
+                             " return {scroll: s.scrollHeight, client: s.clientHeight}; }")
+        assert side["scroll"] <= side["client"] + 1, side
+        downloads = page.locator("section.downloads a").last
+        downloads.scroll_into_view_if_needed()
+        assert downloads.is_visible()
+        # Nothing covers it: the point in the middle of its first line is the link itself.
+        assert page.evaluate("(e) => { const r = e.getClientRects()[0];"
+                             " return e.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); }",
+                             downloads.element_handle())
+    finally:
+        context.close()
