@@ -22,8 +22,8 @@ from archive.models import LANGUAGES, Category, Place, Topic
 from archive.core.paging import page_number
 from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access
+from archive.policy.small_counts import SMALL_COUNT, withheld
 
-SMALL_COUNT = 5
 MAX_QUERY_CHARS = 10_000
 FACET_TITLES = {
     "province": _l("Home province"), "route": _l("Route country"), "left": _l("Left the North"),
@@ -100,7 +100,7 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
         selected = set(request.filters.get(name, []))
         values = []
         for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            small = protected and count < SMALL_COUNT
+            small = protected and withheld(count)
             # A single facet value is a public fact; a narrow combination could single a narrator out.
             narrowing = bool(request.filters) and value not in selected
             values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value),

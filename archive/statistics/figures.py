@@ -30,7 +30,7 @@ from archive.models.statistics import StatisticsTable
 from archive.policy import access
 from archive.core import audit
 from archive.core.errors import ConflictError, DomainError
-from archive.search.requests import SMALL_COUNT
+from archive.policy.small_counts import FEWER, shown, withheld
 from archive.core.vocabulary import age_group, slugify
 from archive.statistics.data import (
     ARRIVALS,
@@ -46,7 +46,6 @@ from archive.statistics.data import (
     validate_arrivals_csv_upload,
 )
 
-FEWER = _l("fewer than %(n)s", n=SMALL_COUNT)
 COVERAGE_NAME = _l("Public testimonies in this archive")
 EARLIEST_YEAR = 1945  # narrators' years are constrained to 1945-2100
 SEX_LABELS = {"male": _l("men"), "female": _l("women")}
@@ -199,12 +198,7 @@ def coverage_by_age() -> dict[str, int]:
 
 def protected(count: int) -> tuple[int | None, str | None]:
     """(overlay value, overlay label) for a chart: counts from 1 to 4 are withheld."""
-    return (None, str(FEWER)) if 0 < count < SMALL_COUNT else (count, None)
-
-
-def shown(count: int) -> int | str:
-    """A count as printed in tables and lists: 0, "fewer than 5" or the number."""
-    return str(FEWER) if 0 < count < SMALL_COUNT else count
+    return (None, str(FEWER)) if withheld(count) else (count, None)
 
 
 def search_url(facet: str, value: str) -> str:

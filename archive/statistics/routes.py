@@ -30,7 +30,8 @@ from archive.models import Narrator, Place, RouteLeg, Segment, Testimony
 from archive.search.engine import SearchRequest
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
-from archive.statistics.figures import FEWER, SMALL_COUNT, search_url, shown
+from archive.policy.small_counts import FEWER, shown, withheld
+from archive.statistics.figures import search_url
 from archive.core.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -334,6 +335,6 @@ def place_index() -> list[tuple[str, list[PlaceSummary]]]:
 
 def count_label(count: int, protect: bool) -> str:
     """'1 testimony', '3 testimonies' or 'fewer than 5 testimonies' when protected."""
-    if protect and 0 < count < SMALL_COUNT:
+    if protect and withheld(count):
         return _("%(fewer)s testimonies", fewer=FEWER)
     return ngettext("%(count)s testimony", "%(count)s testimonies", count, count=number(count))
