@@ -390,7 +390,7 @@ def test_charts_have_text_alternatives_and_data_tables(tab: BrowserPage) -> None
 
 
 def test_player_wording_is_in_the_page_language_or_marked_english(browser: Any, live_server: LiveServer) -> None:
-    """WCAG 3.1.2: what player.js writes is in the interface language, or marked lang="en" when it is English."""
+    """WCAG 3.1.2: what the player's scripts write is in the interface language, or marked lang="en" when it is English."""
     context = browser.new_context(base_url=live_server.url)
     context.add_cookies([{"name": "lang", "value": "ko", "url": live_server.url}])
     try:

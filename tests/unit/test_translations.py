@@ -24,7 +24,7 @@ TRANSLATIONS = ROOT / "archive" / "translations"
 KOREAN_PO = TRANSLATIONS / "ko" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
-JS_PLACEHOLDER = re.compile(r"\{(\w+)\}")  # the player's messages (static/js/player.js)
+JS_PLACEHOLDER = re.compile(r"\{(\w+)\}")  # the player's messages (static/js/player/messages.js)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
