@@ -23,7 +23,3 @@ class ConflictError(DomainError):
     def __init__(self, message: str, changes: list[dict[str, object]]) -> None:
         self.changes = changes
         super().__init__(message)
-
-
-class AccessDenied(DomainError):
-    """The user may not do this."""

@@ -17,7 +17,6 @@ CATEGORY_FILES = {
     "education": "statistics/by_education.csv",
     "residence": "statistics/by_residence_in_south.csv",
 }
-AGE_GROUPS = ("0-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60+")
 
 
 def slugify(value: str) -> str:

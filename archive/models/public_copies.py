@@ -17,8 +17,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from archive.core.extensions import db
 from archive.models.base import utcnow
 
-COPY_STATES = ("pending", "running", "ready", "failed")
-
 
 class PublicCopy(db.Model):
     """The derived public copy of one recording and the state of the job that makes it."""

@@ -160,16 +160,6 @@ def display_name(narrator: Narrator, testimony: Testimony | None = None) -> str:
     return narrator.pseudonym
 
 
-def can_see_real_name(user: Any) -> bool:
-    """Real names are for curators and admins only."""
-    return audience_for(user) == STAFF
-
-
-def can_see_private_notes(user: Any) -> bool:
-    """Consent notes and curator notes are for curators and admins only."""
-    return audience_for(user) == STAFF
-
-
 def is_user_staff(user: User | None) -> bool:
     """Shorthand used by templates."""
     return audience_for(user) == STAFF

@@ -42,11 +42,6 @@ def names_real_name(label: str | None, real_name: str | None) -> bool:
     return bool(real) and real in _squash(label or "")
 
 
-def audience_of(user: Any) -> str:
-    """public, researcher or staff (see `access.audience_for`)."""
-    return access.audience_for(user)
-
-
 # ---------------------------------------------------------------------------------------- profile
 
 

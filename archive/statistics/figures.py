@@ -389,8 +389,3 @@ def statistics_page() -> StatisticsPage:
     arrivals = tables[ARRIVALS]
     return StatisticsPage(charts=charts, arrivals_total=arrivals_total(arrivals), peak=peak_year(arrivals),
                           arrivals_as_of=as_of_text(arrivals.as_of))
-
-
-def chart_ids() -> list[str]:
-    """The element ids of every chart on the statistics page."""
-    return [spec.chart_id for spec in _BAR_SPECS] + ["employment"]
