@@ -57,7 +57,7 @@ def build_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # Failed logins on one account from one client, then that client waits (the owner elsewhere does not).
         "LOGIN_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_LOCKOUT_SECONDS", "900")),
-        # The safety net across all clients: only a distributed attack reaches it (services/accounts.py).
+        # The safety net across all clients: only a distributed attack reaches it (archive/accounts/throttling.py).
         "LOGIN_ACCOUNT_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_ACCOUNT_MAX_FAILURES", "100")),
         "LOGIN_ACCOUNT_WINDOW_SECONDS": int(os.environ.get("ARCHIVE_LOGIN_ACCOUNT_WINDOW_SECONDS", "3600")),
         "LOGIN_IP_MAX_FAILURES": int(os.environ.get("ARCHIVE_LOGIN_IP_MAX_FAILURES", "20")),

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from archive.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm
 from archive.policy.redirects import safe_next
 from archive.accounts import administration as accounts
+from archive.accounts import throttling
 from archive.accounts import users
 from archive.core.errors import ValidationError
 
@@ -18,10 +19,10 @@ Page = Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]
 
 
 def _client() -> str:
-    return accounts.client_address(request.remote_addr, list(request.access_route))
+    return throttling.client_address(request.remote_addr, list(request.access_route))
 
 
-def _throttled(template: str, form: FlaskForm, refused: accounts.Throttled) -> tuple[str, int, dict[str, str]]:
+def _throttled(template: str, form: FlaskForm, refused: throttling.Throttled) -> tuple[str, int, dict[str, str]]:
     flash(str(refused), "error")
     return render_template(template, form=form), 429, {"Retry-After": str(refused.retry_after)}
 
@@ -32,16 +33,16 @@ def login() -> Page:
     if form.validate_on_submit():
         client, email = _client(), form.email.data or ""
         try:
-            accounts.check_login(email, client)
-        except accounts.Throttled as refused:
+            throttling.check_login(email, client)
+        except throttling.Throttled as refused:
             return _throttled("auth/login.html", form, refused)
         try:
             user = users.authenticate(email, form.password.data or "")
         except users.LoginRefused as refused:
-            accounts.note_login_failure(email, client)
+            throttling.note_login_failure(email, client)
             flash(str(refused), "error")
             return render_template("auth/login.html", form=form), 401
-        accounts.note_login_success(email, client)
+        throttling.note_login_success(email, client)
         login_user(user)
         if user.role == "researcher" and not user.approved:
             flash(_("You are logged in. Your researcher account is waiting for an admin's approval; until then you "
@@ -68,15 +69,15 @@ def password() -> Page:
     if form.validate_on_submit():
         client, email = _client(), current_user.email
         try:
-            accounts.check_login(email, client)
-        except accounts.Throttled as refused:
+            throttling.check_login(email, client)
+        except throttling.Throttled as refused:
             return _throttled("auth/password.html", form, refused)
         try:
             users.change_password(current_user._get_current_object(), form.old_password.data or "",
                                   form.new_password.data or "")
         except ValidationError as error:
             if "old_password" in error.errors:  # guessing the current password counts as a failed login
-                accounts.note_login_failure(email, client)
+                throttling.note_login_failure(email, client)
             for field, messages in error.errors.items():
                 getattr(form, field).errors = list(messages)
             return render_template("auth/password.html", form=form)
@@ -95,10 +96,10 @@ def register() -> Page:
     if form.validate_on_submit():
         client = _client()
         try:
-            accounts.check_client("register", client)
-        except accounts.Throttled as refused:
+            throttling.check_client("register", client)
+        except throttling.Throttled as refused:
             return _throttled("auth/register.html", form, refused)
-        accounts.note_attempt("register", client)
+        throttling.note_attempt("register", client)
         try:
             accounts.register_researcher(form.email.data or "", form.password.data or "",
                                          form.affiliation.data or "", form.purpose.data or "")

@@ -15,6 +15,7 @@ from archive.core.extensions import db
 from archive.models import AccessRequest, AuditEntry, ClientThrottle, User
 from archive.core import audit
 from archive.accounts import administration as accounts
+from archive.accounts import throttling
 
 from .world import PASSWORD, csrf_from, fresh_client, log_in, make_user, role_client
 
@@ -243,13 +244,13 @@ def test_throttling_is_shared_between_workers(app: Flask, database_url: str, tmp
 def test_forwarded_addresses_are_trusted_only_behind_configured_proxies(app: Flask) -> None:
     with app.test_request_context():
         # No proxy configured: X-Forwarded-For is anyone's to write.
-        assert accounts.client_address("10.0.0.1", ["6.6.6.6"]) == "10.0.0.1"
+        assert throttling.client_address("10.0.0.1", ["6.6.6.6"]) == "10.0.0.1"
         app.config["TRUSTED_PROXIES"] = 1  # nginx appends the address it saw
-        assert accounts.client_address("10.0.0.1", ["6.6.6.6"]) == "6.6.6.6"
-        assert accounts.client_address("10.0.0.1", ["1.1.1.1-spoofed", "6.6.6.6"]) == "6.6.6.6"
+        assert throttling.client_address("10.0.0.1", ["6.6.6.6"]) == "6.6.6.6"
+        assert throttling.client_address("10.0.0.1", ["1.1.1.1-spoofed", "6.6.6.6"]) == "6.6.6.6"
         app.config["TRUSTED_PROXIES"] = 2
-        assert accounts.client_address("10.0.0.1", ["spoofed", "6.6.6.6", "10.0.0.5"]) == "6.6.6.6"
-        assert accounts.client_address("10.0.0.1", ["6.6.6.6"]) == "10.0.0.1"  # fewer hops than proxies
+        assert throttling.client_address("10.0.0.1", ["spoofed", "6.6.6.6", "10.0.0.5"]) == "6.6.6.6"
+        assert throttling.client_address("10.0.0.1", ["6.6.6.6"]) == "10.0.0.1"  # fewer hops than proxies
     # Through the login form: each forwarded client gets its own allowance.
     app.config.update(TRUSTED_PROXIES=1, LOGIN_IP_MAX_FAILURES=1)
     client = fresh_client(app)
@@ -449,7 +450,7 @@ def test_the_per_account_safety_net_takes_many_clients(app: Flask) -> None:
 
 
 def test_the_safety_net_is_far_above_what_one_client_may_try(app: Flask) -> None:
-    # Documented in README and services/accounts.py: reaching it takes many clients, not five requests.
+    # Documented in README and archive/accounts/throttling.py: reaching it takes many clients, not five requests.
     config = app.config
     assert config["LOGIN_ACCOUNT_MAX_FAILURES"] >= 10 * config["LOGIN_MAX_FAILURES"]
     assert config["LOGIN_ACCOUNT_MAX_FAILURES"] > config["LOGIN_IP_MAX_FAILURES"]
