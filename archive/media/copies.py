@@ -1,5 +1,8 @@
 """Public copies: what a recording's copy must contain, making it safely, and which copy may be served.
 
+(Over 400 lines on purpose: claiming, making, verifying, caching and serving a copy all read the same
+row states and spec; one module keeps the state machine in one place.)
+
 The database is the truth. A copy is served only when its row is `ready`, its `spec` equals what the
 testimony needs now (the original's bytes, the restricted passages, the masking choice) and its file
 exists; anything else (not made yet, being made, failed, made for an older state) means no audio for

@@ -1,5 +1,7 @@
 """Load and validate the Ministry of Unification statistics bundled with the archive.
 
+(A little over 400 lines: one validator per column type, reported together with CSV line numbers.)
+
 Pure module: no Flask, no database. Table metadata (titles, source, "as of" date, column
 types) comes from ``data/statistics/datasets.json``; every CSV is validated on load and all
 problems are reported together with their CSV line numbers.

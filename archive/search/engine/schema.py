@@ -1,4 +1,9 @@
-"""Whoosh schema and the conversion of testimony dicts into pre-analysed index fields."""
+"""Whoosh schema and the conversion of testimony dicts into pre-analysed index fields.
+
+Over 400 lines on purpose: the schema, the per-audience documents and the compact field codec that
+writes them are one contract with the index on disk (a change to one is a change of SCHEMA_VERSION);
+kept together so that contract is read in one place.
+"""
 
 from __future__ import annotations
 

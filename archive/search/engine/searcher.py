@@ -1,4 +1,9 @@
-"""SearchEngine: the facade the rest of the archive uses (plain dicts in, dataclasses out)."""
+"""SearchEngine: the facade the rest of the archive uses (plain dicts in, dataclasses out).
+
+Over 400 lines on purpose: it is the one class the archive talks to (apply, search, suggest, rebuild,
+verify), and each method only sequences the modules beside it (compiler, ranking, facets, passages,
+storage) under the same reader and writer locks; splitting it would split those locks.
+"""
 
 from __future__ import annotations
 

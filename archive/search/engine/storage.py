@@ -1,5 +1,8 @@
 """On-disk layout: index generations, locking with back-off, merge policy, rebuild swaps.
 
+(Over 400 lines on purpose: every step that touches the directory, with its locking, is here and
+nowhere else, so the crash-safety rules can be checked in one reading.)
+
 Layout of the index directory::
 
     current -> gen-<id>          symlink, replaced atomically when a rebuild finishes
