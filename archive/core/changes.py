@@ -1,4 +1,5 @@
-"""Which testimonies a flush touches: shared by the search outbox and the OAI-PMH record tracker."""
+"""Which testimonies a flush touches: read once per flush by `archive.core.dispatch`, which hands them to
+the search outbox, the OAI-PMH record tracker and the public-copy outbox."""
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -4,7 +4,8 @@ Every flush that touches a testimony (or its narrator, route, transcript, tags o
 outbox rows in the same transaction. After commit the outbox is drained: each listed testimony is
 re-read from the database and written to (or removed from) the index. A rollback discards the rows
 with everything else; a crash before draining leaves them for the next start or for
-`flask search verify --repair`.
+`flask search verify --repair`. Both steps are the "search-outbox" handlers of `archive.core.dispatch`,
+which says what else runs after a flush and after a commit, and in which order.
 """
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from archive.core import dispatch
 from archive.core.extensions import db
 from archive.models.base import utcnow
 from archive.models import Narrator, RouteLeg, SearchOutbox, Segment, Testimony
@@ -31,7 +32,6 @@ from archive.formats.sanitize import html_to_text
 from archive.search.engine import AUDIENCES, IndexBusy, SearchEngine, load_place_groups
 from archive.policy.access import testimony_visibility
 from archive.policy.protected import SegmentView, TestimonyView, audience_view
-from archive.core.changes import touched_testimony_ids
 from archive.core.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
@@ -39,17 +39,15 @@ _deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
 
 
 def init_app(app: Flask) -> None:
-    """Create the app's engine and register the session hooks (once per process)."""
+    """Create the app's engine; register the outbox's flush and commit handlers with `archive.core.dispatch`."""
     # Outside tests, small index segments are merged by a background thread so that a curator's
     # save only writes its own testimony; tests merge in the foreground (deterministic).
     app.extensions["search"] = SearchEngine(
         Path(app.config["SEARCH_INDEX_DIR"]), load_place_groups(DATA_DIR / "places.csv"),
         background_merge=bool(app.config.get("SEARCH_BACKGROUND_MERGE", not app.testing)))
     app.extensions["search_drained_at_start"] = False
-    if not getattr(FlaskSession, "_archive_outbox_hooks", False):
-        event.listen(FlaskSession, "after_flush", _record_outbox)
-        event.listen(FlaskSession, "after_commit", _after_commit)
-        FlaskSession._archive_outbox_hooks = True  # type: ignore[attr-defined]
+    dispatch.on_flush("search-outbox", _record_outbox)
+    dispatch.after_commit("search-outbox", _drain_after_commit)
 
     app.extensions["search_embargo_sweep"] = None
 
@@ -111,7 +109,7 @@ def enqueue_ended_embargoes(today: date, window_days: int = 31) -> int:
             Testimony.embargo_until.is_not(None), Testimony.embargo_until <= today,
             Testimony.embargo_until > today - timedelta(days=window_days))).all()
         if ids:
-            session.execute(insert(SearchOutbox), [{"testimony_id": i} for i in ids])
+            dispatch.record(session, SearchOutbox, ids)
             session.commit()
     return len(ids)
 
@@ -121,15 +119,13 @@ def engine() -> SearchEngine:
     return current_app.extensions["search"]
 
 
-def _record_outbox(session: Session, flush_context: Any) -> None:
-    ids = touched_testimony_ids(session)
-    if ids:
-        session.connection().execute(insert(SearchOutbox), [{"testimony_id": i} for i in sorted(ids)])
-        session.info["search_dirty"] = True
+def _record_outbox(session: Session, ids: set[int]) -> set[int]:
+    dispatch.record(session, SearchOutbox, ids)
+    return ids
 
 
-def _after_commit(session: Session) -> None:
-    if session.info.pop("search_dirty", False) and not _deferred.get() and current_app.config.get("SEARCH_SYNC", True):
+def _drain_after_commit(session: Session, ids: set[int]) -> None:
+    if not _deferred.get() and current_app.config.get("SEARCH_SYNC", True):
         drain_outbox()
 
 
@@ -184,22 +180,17 @@ def _drain_lock(timeout: float) -> Iterator[bool]:
 def _drain(limit: int) -> int:
     done = 0
     with Session(db.engine) as session:
-        while True:
-            rows = session.execute(select(SearchOutbox.id, SearchOutbox.testimony_id)
-                                   .order_by(SearchOutbox.id).limit(limit)).all()
-            if not rows:
-                return done
-            ids = sorted({r.testimony_id for r in rows})
+        for ids, clear in dispatch.batches(session, SearchOutbox, limit):
             upserts, deletes = load_documents(session, ids)
             try:
                 engine().apply(upserts, deletes)
             except IndexBusy:
                 log.warning("search index busy; %d testimonies stay in the outbox", len(ids))
                 return done
-            session.execute(delete(SearchOutbox).where(SearchOutbox.id <= rows[-1].id,
-                                                       SearchOutbox.testimony_id.in_(ids)))
+            session.execute(clear)  # only once indexed: a failure leaves the rows for the next drain
             session.commit()
             done += len(ids)
+    return done
 
 
 def load_documents(session: Session, ids: Iterable[int]) -> tuple[list[dict[str, Any]], list[int]]:
