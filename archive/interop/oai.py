@@ -8,8 +8,8 @@ answers exactly like an identifier that never existed.
 
 Rows follow the database two ways, both through `sync`:
 - after every commit that touched a testimony (or its narrator, route, transcript, tags or
-  recordings), for those testimonies: a record published and withdrawn between two harvests is
-  still reported as deleted;
+  recordings), for those testimonies (the "oai-records" handler of `archive.core.dispatch`): a
+  record published and withdrawn between two harvests is still reported as deleted;
 - before serving a harvest, for the whole archive (at most every `OAI_FULL_SYNC_SECONDS`): this
   catches what no commit announces, such as an embargo ending or a vocabulary label changing.
 A row's datestamp moves whenever the exposed metadata or sets change (compared by fingerprint),
@@ -27,11 +27,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
-from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from archive.core import dispatch
 from archive.core.extensions import db
 from archive.models import Narrator, RouteLeg, Testimony, Topic
 from archive.models.base import utcnow
@@ -40,7 +40,6 @@ from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
 from archive.formats.sanitize import html_to_text
 from archive.interop import profiles
-from archive.core.changes import touched_testimony_ids
 
 log = logging.getLogger(__name__)
 
@@ -216,28 +215,13 @@ def _free_identifier(session: Session, testimony_id: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Follow every commit that may change what harvesters see (hooks registered once per process)."""
+    """Follow every commit that may change what harvesters see ("oai-records" in `archive.core.dispatch`)."""
     app.extensions["oai_full_sync_at"] = None
-    if not getattr(FlaskSession, "_archive_oai_hooks", False):
-        event.listen(FlaskSession, "after_flush", _collect)
-        event.listen(FlaskSession, "after_commit", _after_commit)
-        event.listen(FlaskSession, "after_rollback", _after_rollback)
-        FlaskSession._archive_oai_hooks = True  # type: ignore[attr-defined]
+    dispatch.after_commit("oai-records", _sync_after_commit)
 
 
-def _collect(session: Session, flush_context: Any) -> None:
-    ids = touched_testimony_ids(session)
-    if ids:
-        session.info.setdefault("oai_ids", set()).update(ids)
-
-
-def _after_rollback(session: Session) -> None:
-    session.info.pop("oai_ids", None)
-
-
-def _after_commit(session: Session) -> None:
-    ids = session.info.pop("oai_ids", None)
-    if not ids or not current_app.config.get("OAI_SYNC_ON_COMMIT", True):
+def _sync_after_commit(session: Session, ids: set[int]) -> None:
+    if not current_app.config.get("OAI_SYNC_ON_COMMIT", True):
         return
     try:
         sync(ids)
