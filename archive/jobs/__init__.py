@@ -16,13 +16,15 @@ __all__ = ["Jobs", "build_huey", "init_app", "settings"]
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's queue, register its tasks and the session hooks that fill the outbox."""
+    """Build the app's queue, register its tasks and the outbox's flush and commit handlers."""
+    from archive.core import dispatch
     from archive.jobs import outbox, tasks
 
     jobs = Jobs(app, build_huey(settings(app), app.config["ARCHIVE_DATA_DIR"]))
     tasks.register(jobs)
     app.extensions["jobs"] = jobs
-    outbox.install()
+    dispatch.on_flush("public-copies", outbox.record)
+    dispatch.after_commit("public-copies", outbox.drain_after_commit)
     from archive.media import copies
 
     app.add_template_global(copies.protection, "recording_protection")
