@@ -33,6 +33,7 @@ from archive.core import audit
 from archive.curation import sensitive
 from archive.curation import testimonies as testimony_service
 from archive.core.errors import ValidationError
+from archive.core.saving import check_version
 from archive.core.fields import FieldProblem, optional_text
 
 # The protected view's name of each audience.
@@ -153,7 +154,7 @@ def publish_testimony(t: Testimony, audience: str, expected_version: int | None,
     Sets status "published" and the access level; records the disclosure check (the estimate, its
     threshold and the justification) in the audit log beside the publication itself.
     """
-    testimony_service.check_version(t, expected_version)
+    check_version(t, expected_version)
     review = checklist(t, audience)
     errors: dict[str, list[str]] = {}
     if review.blockers:

@@ -9,7 +9,7 @@ from archive.core.extensions import db
 from archive.media.files import MediaError, StoredMedia, media_root, remove_files, store_upload
 from archive.models import Recording, Testimony
 from archive.core.errors import ValidationError
-from archive.curation.testimonies import check_version, commit_change
+from archive.core.saving import check_version, save
 
 
 def store_file(stream: BinaryIO, filename: str) -> StoredMedia:
@@ -39,7 +39,7 @@ def upload_recording(testimony: Testimony, stream: BinaryIO, filename: str, expe
     stored = store_file(stream, filename)
     try:
         old = attach_stored(testimony, stored)
-        commit_change(testimony, "testimony.recording", {
+        save(testimony, "testimony.recording", {
             "recording": ["…", {"mime_type": stored.mime_type, "size": stored.size, "sha256": stored.sha256}]}, actor)
     except Exception:
         db.session.rollback()
@@ -54,6 +54,6 @@ def delete_recording(testimony: Testimony, expected_version: int | None, actor: 
     check_version(testimony, expected_version)
     old = [rec.storage_path for rec in testimony.recordings]
     testimony.recordings.clear()
-    commit_change(testimony, "testimony.recording_removed", {"recording": ["…", None]}, actor)
+    save(testimony, "testimony.recording_removed", {"recording": ["…", None]}, actor)
     remove_files(old)
     return testimony

@@ -1,19 +1,17 @@
 """Creating, editing, publishing and deleting testimonies."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from archive.core.extensions import db
-from archive.models import ACCESS_LEVELS, ROUTE_EVENTS, STATUSES, AuditEntry, Chapter, RouteLeg, Segment, Testimony, Topic
+from archive.models import ACCESS_LEVELS, ROUTE_EVENTS, STATUSES, Chapter, RouteLeg, Segment, Testimony, Topic
 from archive.models.base import utcnow
-from archive.core import audit
-from archive.core.errors import ConflictError, ValidationError
+from archive.core import audit, saving
+from archive.core.errors import ValidationError
+from archive.core.saving import check_version
 from archive.core.fields import (
     Collector, choice, flag, language_codes, optional_date, optional_text, optional_year, partial_date,
     seconds,
@@ -151,27 +149,6 @@ def segment_values(segments: Iterable[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def check_version(testimony: Testimony, expected: int | None) -> None:
-    """Refuse a save made from a stale form, listing what was changed since."""
-    if expected is None or expected == testimony.version:
-        return
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == "testimony", AuditEntry.object_id == testimony.id,
-                                 AuditEntry.version > expected).order_by(AuditEntry.at, AuditEntry.id)
-    ).all()
-    changes = []
-    for entry in entries:
-        details = json.loads(entry.details or "{}")
-        changes.append({"actor": entry.actor, "at": entry.at, "action": entry.action,
-                        "fields": sorted((details.get("changes") or {}).keys())})
-    raise ConflictError(
-        _("This testimony was changed by someone else after you opened the form (your copy is version "
-          "%(expected)s, the saved one is version %(saved)s). Nothing was saved; reload to see their changes.",
-          expected=expected, saved=testimony.version),
-        changes,
-    )
-
-
 def _apply_scalars(testimony: Testimony, values: dict[str, Any]) -> dict[str, list[Any]]:
     changes: dict[str, list[Any]] = {}
     for field, new in values.items():
@@ -185,21 +162,10 @@ def _apply_scalars(testimony: Testimony, values: dict[str, Any]) -> dict[str, li
 
 
 def commit_change(testimony: Testimony, action: str, changes: dict[str, Any], actor: Any) -> Testimony:
-    """Bump the version, log the change and commit; a concurrent save surfaces as a ConflictError."""
-    testimony.updated_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError(_("This testimony was saved by someone else at the same moment. Nothing was saved; "
-                              "reload and try again."), []) from None
-    audit.record(action, testimony, {"changes": changes}, actor=actor, version=testimony.version)
-    if ACCESS_FIELDS & set(changes):
-        audit.record("testimony.access", testimony,
-                     {"changes": {k: v for k, v in changes.items() if k in ACCESS_FIELDS}}, actor=actor,
-                     version=testimony.version)
-    db.session.commit()
-    return testimony
+    """Save through core/saving.py; an access or consent change gets its own testimony.access entry too."""
+    access_changes = {k: v for k, v in changes.items() if k in ACCESS_FIELDS}
+    return saving.save(testimony, action, changes, actor,
+                       also={"testimony.access": access_changes} if access_changes else None)
 
 
 def create_testimony(data: dict[str, Any], narrator: Any, actor: Any = None) -> Testimony:
@@ -210,10 +176,7 @@ def create_testimony(data: dict[str, Any], narrator: Any, actor: Any = None) -> 
     testimony = Testimony(narrator=narrator)
     changes = _apply_scalars(testimony, values)
     db.session.add(testimony)
-    db.session.flush()
-    audit.record("testimony.create", testimony, {"changes": changes}, actor=actor, version=testimony.version)
-    db.session.commit()
-    return testimony
+    return saving.save(testimony, "testimony.create", changes, actor)
 
 
 def update_testimony(testimony: Testimony, data: dict[str, Any], expected_version: int | None,
