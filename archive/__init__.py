@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = lazy_gettext("Please log in to access this page.")
     login_manager.localize_callback = str  # flashed as a plain string in the visitor's language
     login_manager.user_loader(load_user)
-    search_sync.init_app(app)
+    search_sync.init_app(app)  # these three register their flush and commit handlers with core/dispatch.py
     oai.init_app(app)
     jobs.init_app(app)
     security.init_app(app)
