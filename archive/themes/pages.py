@@ -20,17 +20,15 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from archive.core.extensions import db
-from archive.models import AuditEntry, Narrator, Place, Testimony, Topic
-from archive.models.base import utcnow
+from archive.models import Narrator, Place, Testimony, Topic
 from archive.models.themes import Theme
 from archive.formats.sanitize import clean_html
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
-from archive.core import audit
-from archive.core.errors import ConflictError, ValidationError
+from archive.core import audit, saving
+from archive.core.errors import ValidationError
 from archive.search.requests import SMALL_COUNT
 from archive.statistics.figures import current_table
 from archive.statistics.data import ARRIVALS, arrivals_total, dataset_keys, peak_year
@@ -269,20 +267,6 @@ def format_sources(sources: list[dict[str, Any]]) -> str:
 
 # --- curators' edits -------------------------------------------------------------------
 
-def check_version(theme: Theme, expected: int | None) -> None:
-    """Refuse a save made from a stale form, naming who changed the theme since."""
-    if expected is None or expected == theme.version:
-        return
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_type == "theme", AuditEntry.object_id == theme.id,
-                                 AuditEntry.version > expected).order_by(AuditEntry.at, AuditEntry.id)).all()
-    changes = [{"actor": e.actor, "at": e.at, "action": e.action,
-                "fields": sorted((json.loads(e.details or "{}").get("changes") or {}).keys())} for e in entries]
-    raise ConflictError(
-        f"This theme was changed by someone else after you opened the form (your copy is version {expected}, "
-        f"the saved one is version {theme.version}). Nothing was saved; reload to see their changes.", changes)
-
-
 def theme_values(data: dict[str, Any], *, creating: bool = False) -> dict[str, Any]:
     """Check a theme's fields and resolve its vocabulary links; raise ValidationError listing every problem."""
     errors: dict[str, list[str]] = {}
@@ -351,35 +335,20 @@ def _apply(theme: Theme, values: dict[str, Any]) -> dict[str, list[Any]]:
     return changes
 
 
-def _commit(theme: Theme, action: str, changes: dict[str, Any], actor: Any) -> Theme:
-    actor = actor if actor is not None else audit.current_actor()
-    theme.updated_at = utcnow()
-    theme.updated_by_id = getattr(actor, "id", None)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise ConflictError("This theme was saved by someone else at the same moment. Nothing was saved; "
-                            "reload and try again.", []) from None
-    audit.record(action, theme, {"changes": changes}, actor=actor, version=theme.version)
-    db.session.commit()
-    return theme
-
-
 def create_theme(data: dict[str, Any], actor: Any = None) -> Theme:
     """Create a theme from the curator form."""
     values = theme_values(data, creating=True)
     theme = Theme(slug=values.pop("slug"), sources=[], statistics_keys=[])
     db.session.add(theme)
     changes = _apply(theme, values)
-    return _commit(theme, "theme.create", changes, actor)
+    return saving.save(theme, "theme.create", changes, actor)
 
 
 def update_theme(theme: Theme, data: dict[str, Any], expected_version: int | None, actor: Any = None) -> Theme:
-    """Save a curator's edit of a theme, refusing stale forms."""
-    check_version(theme, expected_version)
+    """Save a curator's edit of a theme, refusing stale forms (core/saving.py)."""
+    saving.check_version(theme, expected_version)
     values = theme_values(data)
     changes = _apply(theme, values)
     if not changes:
         return theme
-    return _commit(theme, "theme.update", changes, actor)
+    return saving.save(theme, "theme.update", changes, actor)
