@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from archive.formats.timecode import decimal
+
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 MEDIA_TYPE = f'application/ld+json;profile="{CONTEXT}"'
 
@@ -90,15 +92,9 @@ def language_map(values: str | list[str], language: str = "") -> dict[str, list[
     return {language or "none": [values] if isinstance(values, str) else list(values)}
 
 
-def seconds(value: float) -> str:
-    """Seconds for a media fragment (``12.5``, ``83``)."""
-    text = f"{max(float(value), 0.0):.3f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
 def fragment(canvas_id: str, start: float, end: float) -> str:
     """A temporal media fragment of a canvas (W3C Media Fragments ``#t=start,end``)."""
-    return f"{canvas_id}#t={seconds(start)},{seconds(end)}"
+    return f"{canvas_id}#t={decimal(start)},{decimal(end)}"
 
 
 def _link(link: Link) -> dict[str, Any]:

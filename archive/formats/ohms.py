@@ -20,11 +20,11 @@ An OHMS file holds one interview::
 Older files have no namespace; both are read. Index points are the archive's chapters
 (start, title, synopsis, keywords). ``<time>`` is whole seconds in files from the OHMS tools;
 the archive writes fractions (``18.82``) when a chapter starts between seconds, and reads
-seconds, ``MM:SS`` or ``HH:MM:SS``. The transcript round-trips exactly through ``<vtt_transcript>``
-(WebVTT with ``<v Speaker>`` voices, see `archive.formats.transcripts`). The legacy ``<transcript>`` and
-``<sync>`` pair is written for OHMS viewers too, and read when a file has no ``<vtt_transcript>``:
-each paragraph becomes a passage, timed by interpolating between the minute marks of ``<sync>``
-(approximate: OHMS itself only knows minutes).
+seconds, ``MM:SS`` or ``HH:MM:SS`` (`archive.formats.timecode`). The transcript round-trips exactly
+through ``<vtt_transcript>`` (WebVTT with ``<v Speaker>`` voices, see `archive.formats.transcripts`).
+The legacy ``<transcript>`` and ``<sync>`` pair is written for OHMS viewers too, and read when a file
+has no ``<vtt_transcript>``: each paragraph becomes a passage, timed by interpolating between the
+minute marks of ``<sync>`` (approximate: OHMS itself only knows minutes).
 
 Parsing is safe with untrusted files: DOCTYPE declarations (hence entities, external references
 and "billion laughs") are refused outright. Every problem is reported with its line number as an
@@ -32,7 +32,6 @@ and "billion laughs") are refused outright. Every problem is reported with its l
 """
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,12 +42,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from archive.models.testimonies import LANGUAGES
-from archive.formats.transcripts import ParsedSegment, TranscriptError, format_timestamp, parse_webvtt, read_markers
+from archive.formats.timecode import decimal, parse_time, timestamp
+from archive.formats.transcripts import ParsedSegment, TranscriptError, parse_webvtt, read_markers
 
 OHMS_NS = "https://www.weareavp.com/nunncenter/ohms"
 OHMS_VERSION = "5.4"
 MAX_BYTES = 20 * 1024 * 1024
-_TIME_RE = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{2}(?:\.\d+)?)$")
 _KEYWORD_SPLIT_RE = re.compile(r"[;\n]")
 _LANGUAGE_TAG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 # OHMS files often name the language in words.
@@ -113,13 +112,6 @@ class OhmsRecord:
 # ------------------------------------------------------------------------------------------ export
 
 
-def _seconds_text(value: float) -> str:
-    """Whole seconds as "83"; fractions kept ("18.82") so chapters round-trip exactly."""
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.3f}".rstrip("0").rstrip(".")
-
-
 def _sync(paragraphs: list[tuple[float, float, str]], duration: float | None) -> str:
     """OHMS sync data: for each minute, the transcript line and word (both from 1) heard at that moment.
 
@@ -158,7 +150,7 @@ def build_ohms(record: OhmsRecord) -> str:
         SubElement(rec, "date", {"format": "yyyy-mm-dd", "value": record.date})
     add(rec, "title", record.title)
     add(rec, "accession", record.record_id)
-    add(rec, "duration", format_timestamp(record.duration, millis=False) if record.duration else "")
+    add(rec, "duration", timestamp(record.duration, millis=False) if record.duration else "")
     add(rec, "language", record.language)
     add(rec, "interviewee", record.interviewee)
     add(rec, "interviewer", record.interviewer)
@@ -178,7 +170,7 @@ def build_ohms(record: OhmsRecord) -> str:
     index = SubElement(rec, "index")
     for point in sorted(record.points, key=lambda p: p.start):
         node = SubElement(index, "point")
-        add(node, "time", _seconds_text(point.start))
+        add(node, "time", decimal(point.start))
         add(node, "title", point.title)
         add(node, "partial_transcript", point.partial_transcript)
         add(node, "synopsis", point.synopsis)
@@ -227,24 +219,6 @@ def _text(parent: Element, name: str) -> str:
 
 def _terms(value: str) -> list[str]:
     return [term.strip() for term in _KEYWORD_SPLIT_RE.split(value) if term.strip()]
-
-
-def parse_time(value: str) -> float | None:
-    """Seconds from "83", "83.5", "1:23" or "0:01:23"; None when unreadable or negative."""
-    value = value.strip()
-    try:
-        seconds = float(value) if ":" not in value else None
-    except ValueError:
-        return None
-    if seconds is None:
-        match = _TIME_RE.match(value)
-        if not match:
-            return None
-        hours, minutes, secs = match.groups()
-        if int(minutes) > 59 or float(secs) >= 60:
-            return None
-        seconds = (int(hours or 0) * 60 + int(minutes)) * 60 + float(secs)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _decode(data: bytes | str) -> bytes:

@@ -56,6 +56,8 @@ from typing import Any, NamedTuple, ParamSpec, Protocol, TypeAlias
 
 from flask_babel import gettext, ngettext
 
+from archive.formats.timecode import parse_timestamp, timestamp
+
 MIN_LAST_SEGMENT_SECONDS = 2.0
 SECONDS_PER_WORD = 0.4  # about 150 words a minute of speech
 RESTRICTED_MARKER = "[restricted]"
@@ -64,7 +66,6 @@ _MAX_PROBLEMS_SHOWN = 50
 # Whitespace controls (tab, newline, \x1c-\x1f, NEL...) are left for str.split() to collapse;
 # the rest, plus zero-width and bidi-override characters, are deleted.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
-_CLOCK_RE = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 _VTT_HEADER_RE = re.compile(r"^\ufeff?WEBVTT(?:[ \t].*)?$")
 _VTT_SKIPPED_BLOCK_RE = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 _VOICE_RE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]+)>")
@@ -160,19 +161,6 @@ def _only_transcript_errors(parse: Callable[P, list[ParsedSegment]]) -> Callable
 def _clean(value: str) -> str:
     """Remove control characters and collapse whitespace."""
     return " ".join(_CONTROL_RE.sub("", value).split())
-
-
-def _parse_clock(value: str) -> float | None:
-    """Return seconds for 'hh:mm:ss.mmm' (hours and fraction optional), or None."""
-    match = _CLOCK_RE.match(value.strip())
-    if not match:
-        return None
-    hours, minutes, seconds, fraction = match.groups()
-    if int(minutes) > 59 or int(seconds) > 59:
-        return None
-    millis = int((fraction or "0").ljust(3, "0"))
-    total_ms = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
-    return total_ms / 1000
 
 
 def _split_lines(text: str) -> list[str]:
@@ -310,7 +298,7 @@ def _parse_cues(
             body = body[:nested]
         left, _, right = timing.partition("-->")
         start_text, end_text = left.strip(), (right.split() or [""])[0]
-        start, end = _parse_clock(start_text), _parse_clock(end_text)
+        start, end = parse_timestamp(start_text), parse_timestamp(end_text)
         for label, raw_value, value in (("start", start_text, start), ("end", end_text, end)):
             if value is None:
                 invalid = (gettext("invalid start time %(value)s; expected %(example)s") if label == "start" else
@@ -412,7 +400,7 @@ def parse_timestamped(text: str, total_duration: float | None = None) -> list[Pa
                 passages[-1].parts.append(line)
                 problems.extend((line_no, _misplaced(found[0])) for found in _RESTRICTED_ANYWHERE_RE.finditer(line))
             continue  # lines before the first timestamp are a title or preamble
-        start = _parse_clock(match["clock"])
+        start = parse_timestamp(match["clock"])
         if start is None:
             message = gettext("invalid timestamp [%(clock)s]; expected [hh:mm:ss] or [mm:ss]",
                               clock=match["clock"][:40])
@@ -524,20 +512,6 @@ def parse_transcript(
     return parse_timestamped(text, total_duration=total_duration)
 
 
-def format_timestamp(seconds: float, always_hours: bool = True, millis: bool | None = None) -> str:
-    """Format seconds as hh:mm:ss[.mmm]; millis None shows them only when non-zero."""
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"cannot format {seconds!r} as a timestamp")
-    total_ms = round(seconds * 1000)
-    whole, ms = divmod(total_ms, 1000)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    clock = f"{hours:02d}:{minutes:02d}:{secs:02d}" if always_hours or hours else f"{minutes:02d}:{secs:02d}"
-    if millis or (millis is None and ms):
-        clock += f".{ms:03d}"
-    return clock
-
-
 def _field(segment: SegmentLike, name: str) -> Any:
     """Read a field from a mapping or an object."""
     if isinstance(segment, Mapping):
@@ -603,7 +577,7 @@ def to_webvtt(
             payload = f"<lang {row.language}>{payload}</lang>"
         if row.speaker:
             payload = f"<v {_vtt_escape(row.speaker)}>{payload}"
-        timing = f"{format_timestamp(row.start, millis=True)} --> {format_timestamp(row.end, millis=True)}"
+        timing = f"{timestamp(row.start, millis=True)} --> {timestamp(row.end, millis=True)}"
         out += [str(number), timing, payload, ""]
     return "\n".join(out)
 
@@ -614,7 +588,7 @@ def to_plain_text(
     """Render segments as '[00:01:23] Speaker: text' lines."""
     out = [_clean(title), ""] if title and _clean(title) else []
     for row in _export_rows(segments, include_restricted):
-        parts = [f"[{format_timestamp(row.start)}]"]
+        parts = [f"[{timestamp(row.start)}]"]
         if row.restricted:
             parts.append(RESTRICTED_MARKER)
         parts.append(f"{row.speaker}: {row.text}" if row.speaker else row.text)

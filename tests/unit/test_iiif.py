@@ -91,8 +91,3 @@ def test_the_schema_catches_broken_manifests() -> None:
 def test_a_manifest_needs_a_recording() -> None:
     with pytest.raises(ValueError):
         iiif.build_manifest(sample(recordings=[]))
-
-
-@pytest.mark.parametrize("value, text", [(0, "0"), (4.5, "4.5"), (38.3, "38.3"), (1 / 3, "0.333"), (-1, "0")])
-def test_seconds(value: float, text: str) -> None:
-    assert iiif.seconds(value) == text

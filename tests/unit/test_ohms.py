@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive.formats.ohms import OHMS_NS, IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms, parse_time
+from archive.formats.ohms import OHMS_NS, IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
 from archive.formats.transcripts import ParsedSegment, to_webvtt
 
 SEGMENTS = [
@@ -73,12 +73,6 @@ def test_reads_files_without_namespace_and_with_clock_times() -> None:
     assert [(p.start, p.title, p.keywords) for p in parsed.points] == [(7.0, "Early", []),
                                                                        (65.0, "Later", ["a", "b", "c"])]
     assert parsed.segments == [] and parsed.vtt == ""
-
-
-@pytest.mark.parametrize("value, expected", [("83", 83.0), ("18.82", 18.82), ("1:23", 83.0), ("1:02:03", 3723.0),
-                                             ("-4", None), ("1:75", None), ("abc", None), ("nan", None)])
-def test_parse_time(value: str, expected: float | None) -> None:
-    assert parse_time(value) == expected
 
 
 def problems(data: str | bytes) -> list[tuple[int | None, str]]:

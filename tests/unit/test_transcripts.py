@@ -16,7 +16,6 @@ from archive.formats.transcripts import (
     MIN_LAST_SEGMENT_SECONDS,
     ParsedSegment,
     TranscriptError,
-    format_timestamp,
     parse_srt,
     parse_timestamped,
     parse_transcript,
@@ -513,33 +512,6 @@ def test_exports_skip_empty_text_and_reject_bad_times_or_languages() -> None:
         to_webvtt([], language="ko\n\n00:00.000 --> 00:01.000")
     with pytest.raises(ValueError, match="invalid language"):
         to_plain_text([{"start": 1, "end": 2, "speaker": None, "text": "x", "language": "<script>"}])
-
-
-# --- format_timestamp -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("seconds", "kwargs", "expected"),
-    [
-        (83, {}, "00:01:23"),
-        (83.5, {}, "00:01:23.500"),
-        (83.5, {"millis": False}, "00:01:23"),
-        (83, {"millis": True}, "00:01:23.000"),
-        (83, {"always_hours": False}, "01:23"),
-        (3723.5, {"always_hours": False}, "01:02:03.500"),
-        (59.9996, {}, "00:01:00"),
-        (0, {}, "00:00:00"),
-        (360000, {}, "100:00:00"),
-    ],
-)
-def test_format_timestamp(seconds: float, kwargs: dict[str, bool], expected: str) -> None:
-    assert format_timestamp(seconds, **kwargs) == expected
-
-
-@pytest.mark.parametrize("seconds", [-1, float("nan"), float("inf")])
-def test_format_timestamp_rejects_impossible_times(seconds: float) -> None:
-    with pytest.raises(ValueError):
-        format_timestamp(seconds)
 
 
 # --- Fuzzing ----------------------------------------------------------------
