@@ -2,7 +2,7 @@
 
 Three areas follow changes to testimonies (or their narrator, route, transcript, tags or recordings,
 as `archive.core.changes` defines "touched"). Each registers named handlers from its `init_app`; they
-run in this fixed order, whatever order the apps are built in:
+run in this fixed order, whatever order the areas register in:
 
 After a flush that touches testimonies (inside the transaction, so a rollback undoes what they write):
   1. "search-outbox"  archive.search.sync      a `search_outbox` row per touched testimony
@@ -17,8 +17,8 @@ After the commit (the outermost one, never a savepoint's), for the transaction's
   3. "public-copies"  hand the outbox rows to the job queue
 The index first (what a curator looks at next), the queue last (an immediate queue makes the copy
 right there, the slowest step). A rollback forgets what its flushes announced; their rows are gone
-with it. An after-commit handler that raises stops the ones after it, as it did before they shared a
-dispatcher; the outbox rows wait for the next drain.
+with it. An after-commit handler that raises stops the ones after it and reaches the caller of
+`commit()` (the change itself is committed); what stays in an outbox waits for its next drain.
 
 A flush handler returns the testimonies it left work for (none: its after-commit handler does not
 run); an area without a flush handler hears of every touched testimony. An after-commit handler gets
