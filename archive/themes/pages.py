@@ -219,16 +219,17 @@ def parse_sources(text: str) -> list[dict[str, str]]:
             continue
         parts = [part.strip() for part in line.split("|")]
         if len(parts) > len(SOURCE_FIELDS):
-            problems.append(f"line {number}: {len(parts)} fields separated by “|”; at most {len(SOURCE_FIELDS)} "
-                            f"are expected ({SOURCE_FORMAT})")
+            problems.append(_("line %(line)s: %(problem)s", line=number, problem=_(
+                "%(count)s fields separated by “|”; at most %(max)s are expected (%(format)s)", count=len(parts),
+                max=len(SOURCE_FIELDS), format=SOURCE_FORMAT)))
             continue
         source = dict(zip(SOURCE_FIELDS, parts + [""] * (len(SOURCE_FIELDS) - len(parts)), strict=True))
         line_problems = _source_problems(source)
-        problems += [f"line {number}: {problem}" for problem in line_problems]
+        problems += [_("line %(line)s: %(problem)s", line=number, problem=problem) for problem in line_problems]
         if not line_problems:
             sources.append(source)
     if len(sources) > MAX_SOURCES:
-        problems.append(f"at most {MAX_SOURCES} sources may be listed")
+        problems.append(_("at most %(max)s sources may be listed", max=MAX_SOURCES))
     if problems:
         raise ValidationError({"sources": problems})
     return sources
@@ -237,20 +238,22 @@ def parse_sources(text: str) -> list[dict[str, str]]:
 def _source_problems(source: dict[str, str]) -> list[str]:
     problems = []
     if not source["title"]:
-        problems.append("the title (second field) is missing")
+        problems.append(_("the title (second field) is missing"))
     if not source["author"] and not source["publisher"]:
-        problems.append("give an author (first field) or a publisher (third field)")
+        problems.append(_("give an author (first field) or a publisher (third field)"))
     if source["year"] and not _YEAR.match(source["year"]):
-        problems.append(f"the year (fourth field) {source['year']!r} is not a four-digit year")
+        problems.append(_("the year (fourth field) %(value)s is not a four-digit year", value=repr(source["year"])))
     if source["url"]:
         parts = urlsplit(source["url"])
         if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in source["url"]):
-            problems.append(f"the URL (fifth field) {source['url']!r} must start with http:// or https://")
+            problems.append(_("the URL (fifth field) %(value)s must start with http:// or https://",
+                              value=repr(source["url"])))
     if source["accessed"] and not _DATE.match(source["accessed"]):
-        problems.append(f"the access date (sixth field) {source['accessed']!r} must be written YYYY-MM-DD")
+        problems.append(_("the access date (sixth field) %(value)s must be written YYYY-MM-DD",
+                          value=repr(source["accessed"])))
     for name, value in source.items():
         if len(value) > 1_000:
-            problems.append(f"the {name} is longer than 1,000 characters")
+            problems.append(_("the %(field)s is longer than 1,000 characters", field=name))
     return problems
 
 
@@ -274,24 +277,25 @@ def theme_values(data: dict[str, Any], *, creating: bool = False) -> dict[str, A
     if creating:
         slug = str(data.get("slug") or "").strip().lower()
         if not _SLUG.match(slug) or len(slug) > 80:
-            errors["slug"] = ["use lower-case letters, digits and single hyphens (e.g. overseas-labour), "
-                              "at most 80 characters"]
+            errors["slug"] = [_("use lower-case letters, digits and single hyphens (e.g. overseas-labour), "
+                                "at most 80 characters")]
         elif db.session.scalar(select(Theme.id).where(Theme.slug == slug)) is not None:
-            errors["slug"] = [f"{slug!r} is already used by another theme"]
+            errors["slug"] = [_("%(slug)s is already used by another theme", slug=repr(slug))]
         values["slug"] = slug
     for name, limit in TEXT_LIMITS.items():
         value = str(data.get(name) or "").replace("\r\n", "\n").strip()
         if len(value) > limit:
-            errors.setdefault(name, []).append(f"is {len(value):,} characters long; at most {limit:,} are allowed")
+            errors.setdefault(name, []).append(_("is %(length)s characters long; at most %(max)s are allowed",
+                                                 length=f"{len(value):,}", max=f"{limit:,}"))
         values[name] = value
     if not values["title_en"]:
-        errors.setdefault("title_en", []).append("is required")
+        errors.setdefault("title_en", []).append(_("is required"))
     try:
         values["position"] = int(data.get("position") or 0)
         if not 0 <= values["position"] <= 10_000:
             raise ValueError
     except (TypeError, ValueError):
-        errors["position"] = ["must be a whole number from 0 to 10,000"]
+        errors["position"] = [_("must be a whole number from 0 to 10,000")]
     sources = data.get("sources") or ""
     try:
         values["sources"] = parse_sources(sources) if isinstance(sources, str) else list(sources)
@@ -301,19 +305,19 @@ def theme_values(data: dict[str, Any], *, creating: bool = False) -> dict[str, A
     topics = list(db.session.scalars(select(Topic).where(Topic.slug.in_(topic_slugs)))) if topic_slugs else []
     unknown = sorted(set(topic_slugs) - {t.slug for t in topics})
     if unknown:
-        errors["topics"] = [f"unknown topic(s): {', '.join(unknown)}"]
+        errors["topics"] = [_("unknown topic(s): %(names)s", names=", ".join(unknown))]
     values["topics"] = sorted(topics, key=lambda t: t.slug)
     keys = list(dict.fromkeys(data.get("statistics") or []))
     unknown = [k for k in keys if k not in dataset_keys()]
     if unknown:
-        errors["statistics"] = [f"unknown statistics table(s): {', '.join(unknown)}"]
+        errors["statistics"] = [_("unknown statistics table(s): %(names)s", names=", ".join(unknown))]
     values["statistics_keys"] = keys
     place_slugs = list(dict.fromkeys(data.get("places") or []))
     places = list(db.session.scalars(select(Place).where(Place.slug.in_(place_slugs), Place.kind.in_(PLACE_KINDS)))
                   ) if place_slugs else []
     unknown = sorted(set(place_slugs) - {p.slug for p in places})
     if unknown:
-        errors["places"] = [f"not a camp or province with a place page: {', '.join(unknown)}"]
+        errors["places"] = [_("not a camp or province with a place page: %(names)s", names=", ".join(unknown))]
     values["places"] = sorted(places, key=lambda p: p.name_en)
     if errors:
         raise ValidationError(errors)
