@@ -8,8 +8,9 @@ from flask_login import current_user
 from archive.core.i18n import language_name
 from archive.policy import access
 from archive.policy.disclosure import Band
+from archive.formats import timecode
 from archive.formats.sanitize import clean_html, clean_snippet, excerpt
-from archive.public.listening import clock, decade_label
+from archive.public.listening import decade_label
 
 
 def duration(value: float | None) -> str:
@@ -35,10 +36,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["clean_html"] = clean_html
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["snippet_html"] = clean_snippet
-    app.jinja_env.filters["timestamp"] = clock
+    app.jinja_env.filters["clock"] = timecode.clock  # a moment as people read it: 1:05, 1:02:03
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["band"] = band
+    app.jinja_env.globals["seconds_param"] = timecode.seconds_param  # ?t= values: 83, 38.3
 
     @app.context_processor
     def inject_user_flags() -> dict[str, object]:

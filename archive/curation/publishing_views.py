@@ -19,6 +19,7 @@ from archive.curation import publishing
 from archive.policy import release
 from archive.curation import sensitive
 from archive.core.errors import ConflictError, ValidationError
+from archive.formats import timecode
 from archive.policy.guards import require_curator
 
 bp = Blueprint("publishing", __name__, url_prefix="/curate/testimonies")
@@ -142,14 +143,8 @@ def restrict_passage(testimony_id: int, segment_id: int) -> Page:
         db.session.rollback()
         return page(409, error)
     flash(_("Passage %(number)s (%(time)s) is now restricted: nobody outside staff reads its text.",
-            number=segment.position, time=_clock(segment.start)), "info")
+            number=segment.position, time=timecode.clock(segment.start)), "info")
     target: dict[str, Any] = {"testimony_id": t.id, "_anchor": "scan"}
     if back == "checklist" and audience in release.AUDIENCES:
         target["audience"] = audience
     return redirect(url_for(f".{BACK[back]}", **target))
-
-
-def _clock(seconds: float) -> str:
-    from archive.public.listening import clock
-
-    return clock(seconds)

@@ -39,6 +39,7 @@ from sqlalchemy import select
 from archive.core.extensions import db
 from archive.models import Segment, SensitiveTerm, Testimony
 from archive.policy.protected import _squash, names_real_name
+from archive.formats import timecode
 from archive.formats.sanitize import html_to_text
 from archive.core import audit
 from archive.curation import testimonies as testimony_service
@@ -85,10 +86,8 @@ class Hit:
     @property
     def where(self) -> str:
         """Where the hit stands, for people ("passage 3 at 0:01:05", "summary", "route stop 2")."""
-        from archive.public.listening import clock
-
         if self.place in ("transcript", "speaker"):
-            at = clock(self.start or 0)
+            at = timecode.clock(self.start or 0)
             if self.place == "speaker":
                 return _("speaker label of passage %(number)s at %(time)s", number=self.number, time=at)
             return _("passage %(number)s at %(time)s", number=self.number, time=at)

@@ -24,7 +24,7 @@ from flask import current_app, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from archive.formats import csvsafe
+from archive.formats import csvsafe, timecode
 from archive.core.extensions import db
 from archive.models import (
     CATEGORY_SCHEMES,
@@ -328,7 +328,7 @@ def testimony_detail(user: Any, testimony_id: int) -> dict[str, Any]:
                    "year": _years(stop.year), "event": stop.event} for stop in view.route],
         # The listening page shows chapters only beside a transcript the user may read.
         "chapters": [{"start": ch.start, "title": ch.title, "synopsis": ch.synopsis or None,
-                      "url": url_for("public.testimony", testimony_id=view.id, t=_seconds(ch.start))}
+                      "url": url_for("public.testimony", testimony_id=view.id, t=timecode.seconds_param(ch.start))}
                      for ch in view.chapters] if has_segments else [],
         "recordings": [{"id": r.id, "mime_type": r.mime_type, "duration_seconds": r.duration_seconds,
                         "url": url_for("media.recording", recording_id=r.id)}
@@ -340,11 +340,6 @@ def testimony_detail(user: Any, testimony_id: int) -> dict[str, Any]:
         } if has_segments else None,
     })
     return data
-
-
-def _seconds(value: float) -> str:
-    text = f"{max(float(value), 0.0):.2f}".rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def testimony_segments(user: Any, testimony_id: int, args: Mapping[str, Any]) -> Listing:
@@ -363,7 +358,8 @@ def testimony_segments(user: Any, testimony_id: int, args: Mapping[str, Any]) ->
             continue
         item: dict[str, Any] = {"position": s.position, "start": s.start, "end": s.end, "withheld": False,
                                 "speaker": s.speaker or None, "text": s.text, "language": s.language or None,
-                                "url": url_for("public.testimony", testimony_id=view.id, t=_seconds(s.start))}
+                                "url": url_for("public.testimony", testimony_id=view.id,
+                                               t=timecode.seconds_param(s.start))}
         if view.staff:
             item["restricted"] = s.restricted
         items.append(item)

@@ -47,12 +47,6 @@ def transcript_txt(testimony_id: int) -> Response:
     return _download(body, "text/plain", f"testimony-{t.id}.txt")
 
 
-@bp.app_template_global("seconds_param")
-def seconds_param_global(value: float) -> str:
-    """Seconds for a ?t= link."""
-    return listening.seconds_param(value)
-
-
 def _transcript_or_404(testimony_id: int) -> Testimony:
     t = catalog.visible_testimony_or_404(current_user, testimony_id)
     if not access.can_read_transcript(current_user, t) or not t.segments:

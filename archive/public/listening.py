@@ -6,7 +6,6 @@ everything rendered of a testimony is its protected view (`archive.policy.protec
 from __future__ import annotations
 
 import logging
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from archive.core.paging import page_number, paginate
 from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import TestimonyView
+from archive.formats import timecode
 from archive.formats.sanitize import excerpt
 from archive.statistics.figures import current_table
 
@@ -278,45 +278,10 @@ class ListeningPage:
     copy_pending: bool = False  # the public copy is being made (or failed): no audio yet, a notice instead
 
 
-def seconds_param(value: float) -> str:
-    """Format seconds for a URL ("83", "38.3")."""
-    text = f"{max(float(value), 0.0):.2f}".rstrip("0").rstrip(".")
-    return text or "0"
-
-
-def clock(seconds: float | None) -> str:
-    """Show a moment of the recording as M:SS or H:MM:SS (whole seconds, rounded down)."""
-    whole = int(max(float(seconds or 0), 0.0))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def _short_source(table: Any) -> str:
     """"Ministry of Unification of the Republic of Korea, end of 2024" rather than the full citation."""
     name = table.source.split("(")[0].split(";")[0].strip().rstrip(",") or table.source
     return f"{name}, {table.as_of}" if table.as_of else name
-
-
-def parse_start(raw: str | None, duration: float | None = None) -> float:
-    """Read ?t= as seconds ("83", "83.5", "1:23", "1:02:03"); anything else starts at 0."""
-    if not raw:
-        return 0.0
-    raw = raw.strip()[:20]
-    try:
-        if ":" in raw:
-            value = 0.0
-            for part in raw.split(":"):
-                value = value * 60 + float(part)
-        else:
-            value = float(raw.rstrip("s"))
-    except ValueError:
-        return 0.0
-    if not math.isfinite(value) or value < 0:
-        return 0.0
-    if duration and value > duration:
-        return 0.0
-    return round(value, 2)
 
 
 def itinerary(view: TestimonyView) -> list[Stop]:
@@ -467,7 +432,7 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
     copy_pending = can_hear and not view.staff and copies.servable_copy(view.recording) is None
     can_hear = can_hear and not copy_pending
     duration = view.recording.duration_seconds if view.recording is not None else None
-    start = parse_start(start_param, duration)
+    start = timecode.parse_start(start_param, duration)
     current = None
     if start:
         for segment in view.segments:

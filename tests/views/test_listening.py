@@ -418,29 +418,7 @@ def test_hearable_filter_agrees_with_can_hear(app: Flask, factory: Any, auth: An
         assert found == expected, getattr(user, "role", None)
 
 
-# ------------------------------------------------------------------ pure helpers
-
-
-@pytest.mark.parametrize(("raw", "expected"), [
-    (None, 0.0), ("", 0.0), ("83", 83.0), ("83.456", 83.46), ("1:23", 83.0), ("1:02:03", 3723.0),
-    ("12s", 12.0), ("-1", 0.0), ("nan", 0.0), ("inf", 0.0), ("1e3", 1000.0), ("x", 0.0), ("1:xx", 0.0),
-])
-def test_parse_start(raw: str | None, expected: float) -> None:
-    assert listening.parse_start(raw) == expected
-
-
-def test_parse_start_ignores_times_past_the_end() -> None:
-    assert listening.parse_start("100", duration=90.0) == 0.0
-    assert listening.parse_start("80", duration=90.0) == 80.0
-
-
-@pytest.mark.parametrize(("seconds", "text", "shown"), [
-    (0, "0", "0:00"), (4.5, "4.5", "0:04"), (38.3, "38.3", "0:38"), (71.18, "71.18", "1:11"),
-    (3723.004, "3723", "1:02:03"),
-])
-def test_seconds_and_clock(seconds: float, text: str, shown: str) -> None:
-    assert listening.seconds_param(seconds) == text
-    assert listening.clock(seconds) == shown
+# ?t= and the clock: tests/unit/test_timecode.py
 
 
 # ------------------------------------------------------------------ the demo collection
