@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from archive.formats.timecode import MAX_SECONDS
 from archive.models import LANGUAGES
 
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -112,7 +113,7 @@ def flag(value: Any) -> bool:
 
 
 def seconds(value: Any, name: str = "time") -> float:
-    """Parse a non-negative number of seconds."""
+    """Parse a non-negative number of seconds, at most MAX_SECONDS (a form's clock is read by timecode.parse_field)."""
     if isinstance(value, bool):
         raise FieldProblem(_("%(name)s must be a number of seconds", name=name))
     try:
@@ -120,7 +121,7 @@ def seconds(value: Any, name: str = "time") -> float:
     except (TypeError, ValueError):
         raise FieldProblem(_("%(name)s must be a number of seconds, not %(value)s", name=name,
                              value=repr(str(value)[:20]))) from None
-    if number != number or number < 0 or number > 100 * 3600:
+    if number != number or number < 0 or number > MAX_SECONDS:  # the message's 360000 is MAX_SECONDS
         raise FieldProblem(_("%(name)s must be between 0 and 360000 seconds", name=name))
     return round(number, 3)
 

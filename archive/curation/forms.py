@@ -27,11 +27,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from archive.models import GENDERS, LANGUAGES, ROUTE_EVENTS
+from archive.formats import timecode
 from archive.formats.sanitize import ALLOWED_TAGS
 
 Choices = list[SelectChoice]
 NOT_RECORDED = SelectChoice("", _l("— not recorded —"))
-_CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2}(?:[.,]\d{1,3})?)$")
 TIME_HINT = _l("Seconds (e.g. 83.5) or minutes:seconds / hours:minutes:seconds (e.g. 1:23 or 1:02:03).")
 # Labels for the fixed values stored in English in the database.
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "unspecified": _l("Unspecified")}
@@ -56,33 +56,6 @@ def version_field() -> IntegerField:
                     NumberRange(min=1, max=2**31 - 1,
                                 message=_l("the form's version number is not valid; reload the page"))],
     )
-
-
-def to_seconds(value: str | None) -> float | str | None:
-    """Read seconds or a H:MM:SS / M:SS clock; anything else is passed on for the service to report."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    match = _CLOCK.match(text)
-    if match:
-        hours, minutes, secs = match.groups()
-        return int(hours or 0) * 3600 + int(minutes) * 60 + float(secs.replace(",", "."))
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def clock(seconds: float | None) -> str:
-    """Show seconds as H:MM:SS(.mmm) in an editable field."""
-    if seconds is None:
-        return ""
-    whole = int(seconds)
-    millis = round((seconds - whole) * 1000)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}"
-    return f"{text}.{millis:03d}" if millis else text
 
 
 def options(pairs: Iterable[tuple[str, str]]) -> Choices:
@@ -352,7 +325,7 @@ class ChaptersForm(FlaskForm):
 
 
 def chapters_data(testimony: Any, spare_rows: int = 1) -> dict[str, Any]:
-    rows = [{"start": clock(ch.start), "title": ch.title, "synopsis": ch.synopsis, "keywords": ch.keywords}
+    rows = [{"start": timecode.editable(ch.start), "title": ch.title, "synopsis": ch.synopsis, "keywords": ch.keywords}
             for ch in testimony.chapters]
     rows += [{"start": "", "title": "", "synopsis": "", "keywords": ""}] * spare_rows
     return {"version": testimony.version, "chapters": rows}
@@ -409,13 +382,15 @@ class SegmentForm(FlaskForm):
     restricted = BooleanField(_l("Restricted: never shown outside the curator pages"))
 
     def values(self) -> dict[str, Any]:
-        return {"start": to_seconds(self.start.data), "end": to_seconds(self.end.data), "speaker": self.speaker.data,
-                "text": self.text.data, "language": self.language.data, "restricted": self.restricted.data}
+        return {"start": timecode.parse_field(self.start.data), "end": timecode.parse_field(self.end.data),
+                "speaker": self.speaker.data, "text": self.text.data, "language": self.language.data,
+                "restricted": self.restricted.data}
 
 
 def segment_data(segment: Any, version: int) -> dict[str, Any]:
-    return {"version": version, "start": clock(segment.start), "end": clock(segment.end), "speaker": segment.speaker,
-            "text": segment.text, "language": segment.language, "restricted": segment.restricted}
+    return {"version": version, "start": timecode.editable(segment.start), "end": timecode.editable(segment.end),
+            "speaker": segment.speaker, "text": segment.text, "language": segment.language,
+            "restricted": segment.restricted}
 
 
 # ---------------------------------------------------------------- confirmations

@@ -35,6 +35,7 @@ from archive.policy.guards import require_curator
 from archive.core.errors import ConflictError, ValidationError
 from archive.curation.narrators import create_narrator, update_narrator
 from archive.core.vocabulary import all_topics, categories, places_of_kind
+from archive.formats import timecode
 from archive.formats.transcripts import TranscriptError, parse_transcript
 
 bp = Blueprint("curator", __name__, url_prefix="/curate")
@@ -353,7 +354,7 @@ def save_chapters(testimony_id: int) -> Page:
     if not form.validate():
         return _edit_page(t, 400, "chapters", chapters=form)
     rows = form.kept_rows()
-    chapters = [{"start": forms.to_seconds(r.form.start.data), "title": r.form.title.data,
+    chapters = [{"start": timecode.parse_field(r.form.start.data), "title": r.form.title.data,
                  "synopsis": r.form.synopsis.data, "keywords": r.form.keywords.data or ""} for r in rows]
     try:
         testimonies.set_chapters(t, chapters, form.version.data)

@@ -1,1 +1,1 @@
-"""Pure formats, no app or database: transcripts, OHMS, IIIF, OAI-PMH XML, CSV safety, sanitizing, SVG charts."""
+"""Pure formats, no app or database: transcripts, OHMS, IIIF, OAI-PMH XML, CSV safety, sanitizing, SVG charts, time codes."""
