@@ -156,3 +156,19 @@ def test_parse_start_ignores_times_past_the_end() -> None:
 def test_parse_start_reads_only_the_first_characters() -> None:
     assert timecode.parse_start("1" * 20) == float("1" * 20)
     assert timecode.parse_start("0" * 19 + "12") == 1.0
+
+
+# --- the same rules as static/js/player/timecode.js (tests/browser/test_listening_browser.py runs these there) ---
+
+
+def test_the_clock_and_links_agree_with_the_player() -> None:
+    clocks = [timecode.clock(s) for s in (0, 59.99, 65, 599, 3600, 3723.9, 36000, -4, None)]
+    assert clocks == ["0:00", "0:59", "1:05", "9:59", "1:00:00", "1:02:03", "10:00:00", "0:00", "0:00"]
+    assert [timecode.seconds_param(s) for s in (35.6449, 12, 0.005, -3)] == ["35.64", "12", "0.01", "0"]
+
+
+def test_start_reads_what_the_player_reads() -> None:
+    # parseTime gives null where ?t= starts at 0.
+    starts = [timecode.parse_start(raw) for raw in ("1:02:03", "62:03", "3723", "83.5s", "0:01:05", "1:2x", "-5",
+                                                    "1::3", "")]
+    assert starts == [3723, 3723, 3723, 83.5, 65, 0, 0, 0, 0]
