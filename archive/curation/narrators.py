@@ -134,7 +134,7 @@ def update_narrator(narrator: Narrator, data: dict[str, Any], actor: Any = None)
 def _record_disclosure(narrator: Narrator, changes: dict[str, list[Any]], actor: Any) -> None:
     """Log consent and exact-field changes on their own, as testimonies log consent (testimony.access).
 
-    The narrator's testimonies are queued for the search index by the flush (services/changes.py), so
+    The narrator's testimonies are queued for the search index by the flush (archive/core/changes.py), so
     their documents, facets and OAI records follow the new profile.
     """
     changed = {k: v for k, v in changes.items() if k in DISCLOSURE_FIELDS and bool(v[0]) != bool(v[1])
