@@ -1,7 +1,7 @@
 /*
  * Time codes on the listening page: the one JavaScript place that shows a moment of a recording
  * (M:SS, or H:MM:SS from an hour on) and reads one back ("83", "83.5", "1:23", "1:02:03", "83s").
- * The same rules as the server's clock, seconds_param and parse_start (archive/public/listening.py).
+ * The same rules as the server's clock, seconds_param and parse_start (archive/formats/timecode.py).
  */
 
 const pad = (n) => String(n).padStart(2, "0");
