@@ -19,6 +19,7 @@ from archive.models.base import utcnow
 from archive.policy.protected import TestimonyView
 from archive.formats.sanitize import html_to_text
 from archive.interop import profiles
+from archive.interop import oai
 from archive.interop.oai import FICTIONAL_NOTICE, repository_name
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -153,3 +154,10 @@ def _csl(t: TestimonyView, narrator: str, archive_name: str, link: str, accessed
     if _note(t, profile):
         item["note"] = _note(t, profile)
     return item
+
+
+def dublin_core(view: TestimonyView) -> dict[str, Any]:
+    """Dublin Core of a testimony page for its <meta name="DC.*"> tags: the reader's view, plus the permalink."""
+    metadata = oai.describe(view)
+    metadata["identifier"] = [permalink(view)]
+    return metadata

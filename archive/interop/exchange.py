@@ -252,3 +252,22 @@ def testimony_by_external_id(external_id: str) -> Testimony | None:
 
 __all__ = ["NotFound", "OhmsError", "OhmsImport", "caption_languages", "captions_are_public", "export_segments",
            "import_ohms", "is_public", "manifest", "ohms_export", "testimony_by_external_id", "webvtt"]
+
+
+@dataclass(frozen=True)
+class Downloads:
+    """The exchange downloads the listening page offers a reader (templates/public/_downloads.html)."""
+
+    captions: list[tuple[str, str]]  # (language code, its name) when more than one language has captions
+    ohms: bool
+    manifest: bool
+
+
+def offered_downloads(user: Any, view: TestimonyView) -> Downloads:
+    """What the reader may download of this testimony besides the WebVTT and text transcripts."""
+    languages = caption_languages(user, view)
+    return Downloads(
+        captions=[(code, language_name(code)) for code in languages] if len(languages) > 1 else [],
+        ohms=view.can_read_transcript and bool(view.chapters or languages),
+        manifest=any(r.duration_seconds for r in view.recordings),
+    )

@@ -14,12 +14,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from archive.core.extensions import db
 from archive.interop.forms import OhmsImportForm
-from archive.core.i18n import language_name
 from archive.formats.iiif import MEDIA_TYPE
 from archive.models import Testimony
 from archive.formats.ohms import OhmsError
-from archive.policy import protected
-from archive.policy.protected import TestimonyView
 from archive.public import catalog
 from archive.interop import exchange
 from archive.core.errors import ConflictError, ValidationError
@@ -95,17 +92,3 @@ def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
         parts.append(_("%(n)s transcript segments", n=result.segments))
     flash(_("OHMS file imported: %(what)s replaced the old ones.", what=", ".join(parts)), "info")
     return redirect(url_for("curator.edit_testimony", testimony_id=t.id, _anchor="ohms"))
-
-
-@bp.app_template_global("exchange_downloads")
-def exchange_downloads(t: Testimony | TestimonyView) -> dict[str, object]:
-    """Which exchange downloads the listening page offers the current user (see templates/public/_downloads.html)."""
-    view = protected.testimony_view(current_user, t.model if isinstance(t, TestimonyView) else t)
-    if view is None:
-        return {"captions": [], "ohms": False, "manifest": False}
-    languages = exchange.caption_languages(current_user, view)
-    return {
-        "captions": [(code, language_name(code)) for code in languages] if len(languages) > 1 else [],
-        "ohms": view.can_read_transcript and bool(view.chapters or languages),
-        "manifest": any(r.duration_seconds for r in view.recordings),
-    }

@@ -28,6 +28,7 @@ from archive.policy.disclosure import Band
 from archive.policy.protected import TestimonyView
 from archive.formats import timecode
 from archive.formats.sanitize import excerpt
+from archive.interop import citations, exchange
 from archive.statistics.figures import current_table
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,9 @@ class ListeningPage:
     related: list[Related]
     caption_language: str
     current_position: int | None
+    citation: citations.Citation  # the citation box
+    dublin_core: dict[str, Any]  # <meta name="DC.*"> tags
+    downloads: exchange.Downloads  # captions per language, OHMS, IIIF beside the transcripts
     speeds: tuple[float, ...] = SPEEDS
     copy_pending: bool = False  # the public copy is being made (or failed): no audio yet, a notice instead
 
@@ -448,6 +452,8 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
         itinerary=itinerary(view), arrival=arrival_figure(view.narrator.arrived),
         province=province_figure(view.narrator.home_province), related=related(user, view.model),
         caption_language=caption_language, current_position=current, copy_pending=copy_pending,
+        citation=citations.cite(view), dublin_core=citations.dublin_core(view),
+        downloads=exchange.offered_downloads(user, view),
     )
 
 
