@@ -6,26 +6,22 @@ conflicting save, 413 for an oversized upload); success flashes and redirects.
 """
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
+from archive.core import saving
 from archive.core.extensions import db
+from archive.curation import editor_page as editor
 from archive.curation import forms as forms
-from archive.core.i18n import label, other_locale
-from archive.interop.forms import OhmsImportForm
 from archive.models import Narrator, Segment, Testimony
 from archive.policy import access, disclosure, protected
 from archive.core.security import UPLOAD_ENDPOINTS
@@ -34,26 +30,12 @@ from archive.curation import testimonies
 from archive.policy.guards import require_curator
 from archive.core.errors import ConflictError, ValidationError
 from archive.curation.narrators import create_narrator, update_narrator
-from archive.core.vocabulary import all_topics, categories, places_of_kind
 from archive.formats import timecode
 from archive.formats.transcripts import TranscriptError, parse_transcript
 
 bp = Blueprint("curator", __name__, url_prefix="/curate")
 
 Page = str | tuple[str, int] | Response
-PLACE_GROUPS = {"city": _l("Cities and counties"), "province": _l("Provinces"), "camp": _l("Prison camps")}
-_PASSAGE_KEY = re.compile(r"^transcript\[(\d+)\](?:\.(\w+))?$")
-PASSAGE_FIELDS = {"start": _l("start"), "end": _l("end"), "text": _l("text"), "speaker": _l("speaker"),
-                  "language": _l("language")}
-# Section of the edit page -> (form prefix, heading) ; the prefixes keep ids unique on one page.
-SECTIONS = {
-    "publication": ("pub", _l("Publication")), "metadata": ("meta", _l("Details")),
-    "route": ("route", _l("Escape route")), "tags": ("tags", _l("Topics")), "recording": ("rec", _l("Recording")),
-    "transcript": ("tr", _l("Transcript")), "chapters": ("ch", _l("Chapters")),
-    "ohms": ("ohms", _l("Import OHMS index")),
-}
-
-
 @bp.before_request
 @login_required
 def _staff_only() -> None:
@@ -66,7 +48,7 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
     if request.endpoint not in UPLOAD_ENDPOINTS:  # a form that takes no file: the small body limit applies
         return render_template("errors/error.html", code=413, name=error.name,
                                description=_("The request is larger than the archive accepts.")), 413
-    limit = format_bytes(current_app.config["MAX_UPLOAD_BYTES"])
+    limit = editor.format_bytes(current_app.config["MAX_UPLOAD_BYTES"])
     message = _("the file is larger than the %(limit)s upload limit. Nothing was stored.", limit=limit)
     testimony_id = (request.view_args or {}).get("testimony_id")
     t = db.session.get(Testimony, testimony_id) if access.can_edit(current_user) and testimony_id else None
@@ -75,141 +57,10 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
                                description=_("The upload is larger than the %(limit)s the archive accepts.",
                                              limit=limit)), 413
     section = "transcript" if request.endpoint == "curator.import_transcript" else "recording"
-    form = _fresh(forms.TranscriptForm if section == "transcript" else forms.RecordingForm, SECTIONS[section][0],
+    form = editor.fresh_form(forms.TranscriptForm if section == "transcript" else forms.RecordingForm, editor.SECTIONS[section][0],
                   {"version": t.version})
     form.file.errors = [message]
-    return _edit_page(t, 413, section, **{section: form})
-
-
-# ---------------------------------------------------------------- helpers
-
-def format_bytes(count: int) -> str:
-    """A byte count for people (2.0 MiB)."""
-    for power, unit in ((3, "GiB"), (2, "MiB"), (1, "KiB")):
-        if count >= 1024 ** power:
-            return f"{count / 1024 ** power:.1f} {unit}"
-    return _("%(count)s bytes", count=count)
-
-
-def _fresh(cls: type[FlaskForm], prefix: str, data: dict[str, Any]) -> Any:
-    """A form filled from the database, ignoring whatever this request posted."""
-    return cls(formdata=None, prefix=prefix, data=data)
-
-
-def _narrator_choices() -> list[SelectChoice]:
-    rows = db.session.scalars(select(Narrator).order_by(Narrator.pseudonym, Narrator.id))
-    return forms.options([("", _("— choose a narrator —"))] + [(str(n.id), f"{n.pseudonym} (#{n.id})") for n in rows])
-
-
-def _both_languages(term: Any, pattern: str = "{} ({})") -> str:
-    """A vocabulary term in the interface language, then in the other one when it differs."""
-    first, second = label(term), label(term, other_locale())
-    return pattern.format(first, second) if second and second != first else first
-
-
-def _place_label(place: Any) -> str:
-    return _both_languages(place)
-
-
-def _category_choices(scheme: str) -> list[SelectChoice]:
-    return forms.select_choices(categories(scheme), _both_languages)
-
-
-def _with_choices(form: Any) -> Any:
-    """Fill the select options each form needs from the vocabularies."""
-    if isinstance(form, forms.NarratorForm):
-        form.set_choices(forms.select_choices(places_of_kind("province"), _place_label),
-                         forms.select_choices(sorted(places_of_kind("city", "province", "camp"),
-                                                     key=lambda p: (str(PLACE_GROUPS[p.kind]), p.name_en)),
-                                              _place_label, lambda p: str(PLACE_GROUPS[p.kind])),
-                         _category_choices("occupation"), _category_choices("education"),
-                         _category_choices("residence"))
-    elif isinstance(form, forms.TestimonyFieldsForm):
-        form.narrator.choices = _narrator_choices()
-    elif isinstance(form, forms.RouteForm):
-        form.set_choices(forms.select_choices(places_of_kind("country"), _place_label))
-    elif isinstance(form, forms.TagsForm):
-        form.tags.choices = forms.options((t.slug, _both_languages(t, "{} · {}")) for t in all_topics())
-    return form
-
-
-def _edit_page(t: Testimony, status: int = 200, failed: str | None = None, conflict: ConflictError | None = None,
-               problems: list[str] | None = None, **submitted: Any) -> tuple[str, int]:
-    """Render the testimony editor; `submitted` forms (keyed by section) keep the curator's input."""
-    v = {"version": t.version}
-    fresh = {
-        "metadata": lambda: _fresh(forms.MetadataForm, "meta", forms.testimony_data(t)),
-        "route": lambda: _fresh(forms.RouteForm, "route", forms.route_data(t)),
-        "tags": lambda: _fresh(forms.TagsForm, "tags", {**v, "tags": [topic.slug for topic in t.topics]}),
-        "recording": lambda: _fresh(forms.RecordingForm, "rec", v),
-        "remove_recording": lambda: _fresh(forms.VersionForm, "recdel", v),
-        "transcript": lambda: _fresh(forms.TranscriptForm, "tr", v),
-        "chapters": lambda: _fresh(forms.ChaptersForm, "ch", forms.chapters_data(t)),
-        "ohms": lambda: _fresh(OhmsImportForm, "ohms", v),
-        "publish": lambda: _fresh(forms.VersionForm, "pub", v),
-        "unpublish": lambda: _fresh(forms.VersionForm, "unpub", v),
-    }
-    built = {name: _with_choices(submitted[name] if name in submitted else make()) for name, make in fresh.items()}
-    return render_template(
-        "curator/edit_testimony.html", t=t, forms=built, failed=failed, failed_heading=SECTIONS.get(
-            failed or "", ("", ""))[1], conflict=conflict, transcript_problems=problems or [],
-        visibility=access.testimony_visibility(t), today=access.today(),
-        upload_limit=format_bytes(current_app.config["MAX_UPLOAD_BYTES"]), format_bytes=format_bytes,
-    ), status
-
-
-def _refused(t: Testimony, section: str, form: Any, error: ConflictError | ValidationError,
-             rows: list[Any] | None = None, what: str = "", form_key: str | None = None,
-             rename: dict[str, str] | None = None) -> tuple[str, int]:
-    """Re-render after a service refused a section's save: 409 for a conflict, 400 for invalid input."""
-    db.session.rollback()
-    if isinstance(error, ConflictError):
-        return _edit_page(t, 409, section, conflict=error, **{form_key or section: form})
-    if rows is not None:
-        forms.add_row_errors(form, error.errors, rows, what)
-    else:
-        forms.add_errors(form, error.errors, rename)
-    return _edit_page(t, 400, section, **{form_key or section: form})
-
-
-def _saved(t: Testimony, message: str, anchor: str) -> Response:
-    flash(message, "info")
-    return redirect(url_for(".edit_testimony", testimony_id=t.id, _anchor=anchor))
-
-
-def _narrator_field(form: forms.TestimonyFieldsForm) -> Narrator | None:
-    """The chosen narrator, or an error on the field."""
-    value = form.narrator.data or ""
-    narrator = db.session.get(Narrator, int(value)) if value.isascii() and value.isdigit() and len(value) < 10 else None
-    if narrator is None:
-        form.narrator.errors = [*form.narrator.errors, _("choose a narrator from the list")]
-    return narrator
-
-
-def _external_id_taken(form: forms.TestimonyFieldsForm, testimony_id: int | None) -> bool:
-    """Refuse an external identifier another testimony has (the unique constraint would fail at commit).
-
-    A stopgap: services.testimonies should raise this ValidationError itself.
-    """
-    value = (form.external_id.data or "").strip()
-    other = db.session.scalar(select(Testimony.id).where(Testimony.external_id == value,
-                                                         Testimony.id != (testimony_id or 0))) if value else None
-    if other is not None:
-        form.external_id.errors = [*form.external_id.errors, _("%(value)s is already used by testimony #%(id)s",
-                                                                 value=repr(value), id=other)]
-    return other is not None
-
-
-def _passage_problem(key: str, message: str) -> str:
-    """A service error keyed like "transcript[3].end" as "Passage 3 end: message"."""
-    match = _PASSAGE_KEY.match(key)
-    if match is None:
-        return f"{key}: {message}"
-    number, field = match.groups()
-    if field is None:
-        return _("Passage %(number)s: %(problem)s", number=number, problem=message)
-    return _("Passage %(number)s %(field)s: %(problem)s", number=number, field=PASSAGE_FIELDS.get(field, field),
-             problem=message)
+    return editor.edit_page(t, 413, section, **{section: form})
 
 
 # ---------------------------------------------------------------- dashboard and narrators
@@ -227,7 +78,7 @@ def dashboard() -> str:
 
 @bp.route("/narrators/new", methods=["GET", "POST"])
 def new_narrator() -> Page:
-    form = _with_choices(forms.NarratorForm())
+    form = editor.with_choices(forms.NarratorForm())
     if form.validate_on_submit():
         try:
             narrator = create_narrator(form.values())
@@ -245,9 +96,9 @@ def new_narrator() -> Page:
 def edit_narrator(narrator_id: int) -> Page:
     narrator = db.get_or_404(Narrator, narrator_id)
     if not request.method == "POST":
-        form = _with_choices(forms.NarratorForm(formdata=None, data=forms.narrator_data(narrator)))
+        form = editor.with_choices(forms.NarratorForm(formdata=None, data=forms.narrator_data(narrator)))
         return _narrator_page(form, narrator)
-    form = _with_choices(forms.NarratorForm())
+    form = editor.with_choices(forms.NarratorForm())
     conflict = None
     if form.validate():
         saved = forms.narrator_data(narrator)["loaded"]
@@ -279,12 +130,12 @@ def _narrator_page(form: forms.NarratorForm, narrator: Narrator, conflict: str |
 
 @bp.route("/testimonies/new", methods=["GET", "POST"])
 def new_testimony() -> Page:
-    form = _with_choices(forms.NewTestimonyForm())
+    form = editor.with_choices(forms.NewTestimonyForm())
     if request.method == "GET":
         form.narrator.data = request.args.get("narrator", "")
     if form.validate_on_submit():
-        narrator = _narrator_field(form)
-        if narrator is not None and not _external_id_taken(form, None):
+        narrator = editor.narrator_field(form)
+        if narrator is not None and not editor.external_id_taken(form, None):
             try:
                 t = testimonies.create_testimony(form.values(), narrator)
             except ValidationError as error:
@@ -300,51 +151,51 @@ def new_testimony() -> Page:
 
 @bp.get("/testimonies/<int:testimony_id>")
 def edit_testimony(testimony_id: int) -> tuple[str, int]:
-    return _edit_page(db.get_or_404(Testimony, testimony_id))
+    return editor.edit_page(db.get_or_404(Testimony, testimony_id))
 
 
 @bp.post("/testimonies/<int:testimony_id>/metadata")
 def save_metadata(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
-    form = _with_choices(forms.MetadataForm(prefix="meta"))
-    narrator = _narrator_field(form) if form.validate() else None
-    if narrator is None or _external_id_taken(form, t.id):
-        return _edit_page(t, 400, "metadata", metadata=form)
+    form = editor.with_choices(forms.MetadataForm(prefix="meta"))
+    narrator = editor.narrator_field(form) if form.validate() else None
+    if narrator is None or editor.external_id_taken(form, t.id):
+        return editor.edit_page(t, 400, "metadata", metadata=form)
     try:
         testimonies.update_testimony(t, {**form.values(), "narrator": narrator}, form.version.data, widen=False)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "metadata", form, error)
-    return _saved(t, _("Details saved."), "metadata")
+        return editor.refused(t, "metadata", form, error)
+    return editor.saved(t, _("Details saved."), "metadata")
 
 
 @bp.post("/testimonies/<int:testimony_id>/route")
 def save_route(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
-    form = _with_choices(forms.RouteForm(prefix="route"))
+    form = editor.with_choices(forms.RouteForm(prefix="route"))
     if not form.validate():
-        return _edit_page(t, 400, "route", route=form)
+        return editor.edit_page(t, 400, "route", route=form)
     rows = form.kept_rows()
     legs = [{"country": r.form.country.data, "place": r.form.place.data, "year": r.form.year.data,
              "event": r.form.event.data} for r in rows]
     try:
         testimonies.set_route(t, legs, form.version.data)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "route", form, error, rows=rows, what=_("Stop"))
-    return _saved(t, ngettext("Escape route saved (%(num)d stop).", "Escape route saved (%(num)d stops).",
+        return editor.refused(t, "route", form, error, rows=rows, what=_("Stop"))
+    return editor.saved(t, ngettext("Escape route saved (%(num)d stop).", "Escape route saved (%(num)d stops).",
                               len(legs)), "route")
 
 
 @bp.post("/testimonies/<int:testimony_id>/tags")
 def save_tags(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
-    form = _with_choices(forms.TagsForm(prefix="tags"))
+    form = editor.with_choices(forms.TagsForm(prefix="tags"))
     if not form.validate():
-        return _edit_page(t, 400, "tags", tags=form)
+        return editor.edit_page(t, 400, "tags", tags=form)
     try:
         testimonies.set_topics(t, list(form.tags.data or []), form.version.data)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "tags", form, error)
-    return _saved(t, _("Topics saved."), "tags")
+        return editor.refused(t, "tags", form, error)
+    return editor.saved(t, _("Topics saved."), "tags")
 
 
 @bp.post("/testimonies/<int:testimony_id>/chapters")
@@ -352,15 +203,15 @@ def save_chapters(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.ChaptersForm(prefix="ch")
     if not form.validate():
-        return _edit_page(t, 400, "chapters", chapters=form)
+        return editor.edit_page(t, 400, "chapters", chapters=form)
     rows = form.kept_rows()
     chapters = [{"start": timecode.parse_field(r.form.start.data), "title": r.form.title.data,
                  "synopsis": r.form.synopsis.data, "keywords": r.form.keywords.data or ""} for r in rows]
     try:
         testimonies.set_chapters(t, chapters, form.version.data)
     except (ConflictError, ValidationError) as error:
-        return _refused(t, "chapters", form, error, rows=rows, what=_("Chapter"))
-    return _saved(t, _("Chapters saved (%(count)s).", count=len(chapters)), "chapters")
+        return editor.refused(t, "chapters", form, error, rows=rows, what=_("Chapter"))
+    return editor.saved(t, _("Chapters saved (%(count)s).", count=len(chapters)), "chapters")
 
 
 @bp.post("/testimonies/<int:testimony_id>/recording")
@@ -368,17 +219,17 @@ def upload_recording(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.RecordingForm(prefix="rec")
     if not form.validate():
-        return _edit_page(t, 400, "recording", recording=form)
+        return editor.edit_page(t, 400, "recording", recording=form)
     upload = form.file.data
     try:
         recordings.upload_recording(t, upload.stream, upload.filename or "", form.version.data)
     except (ConflictError, ValidationError) as error:
-        page, status = _refused(t, "recording", form, error, rename={"recording": "file"})
+        page, status = editor.refused(t, "recording", form, error, rename={"recording": "file"})
         upload.stream.seek(0, 2)
         too_large = isinstance(error, ValidationError) and upload.stream.tell() > current_app.config["MAX_UPLOAD_BYTES"]
         return page, 413 if too_large else status
     rec = t.recording
-    return _saved(t, _("Recording stored (%(type)s, %(size)s).", type=rec.mime_type, size=format_bytes(rec.size_bytes)),
+    return editor.saved(t, _("Recording stored (%(type)s, %(size)s).", type=rec.mime_type, size=editor.format_bytes(rec.size_bytes)),
                   "recording")
 
 
@@ -387,12 +238,12 @@ def remove_recording(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.VersionForm(prefix="recdel")
     if not form.validate():
-        return _edit_page(t, 400, "recording", remove_recording=form)
+        return editor.edit_page(t, 400, "recording", remove_recording=form)
     try:
         recordings.delete_recording(t, form.version.data)
     except ConflictError as error:
-        return _refused(t, "recording", form, error, form_key="remove_recording")
-    return _saved(t, _("Recording removed and its file deleted."), "recording")
+        return editor.refused(t, "recording", form, error, form_key="remove_recording")
+    return editor.saved(t, _("Recording removed and its file deleted."), "recording")
 
 
 @bp.post("/testimonies/<int:testimony_id>/transcript")
@@ -405,7 +256,7 @@ def import_transcript(testimony_id: int) -> Page:
                                                          count=len(t.segments))]
         ok = False
     if not ok:
-        return _edit_page(t, 400, "transcript", transcript=form)
+        return editor.edit_page(t, 400, "transcript", transcript=form)
     upload = form.file.data
     data, filename = (upload.read(), upload.filename or "") if upload else (form.text.data or "", None)
     fmt = None if form.format.data == "auto" else form.format.data
@@ -416,15 +267,15 @@ def import_transcript(testimony_id: int) -> Page:
     except TranscriptError as error:
         problems = [msg if line is None else _("Line %(line)s: %(problem)s", line=line, problem=msg)
                     for line, msg in error.problems]
-        return _edit_page(t, 400, "transcript", problems=problems, transcript=form)
+        return editor.edit_page(t, 400, "transcript", problems=problems, transcript=form)
     except ValidationError as error:
         db.session.rollback()
-        problems = [_passage_problem(key, msg) for key, messages in error.errors.items() for msg in messages]
-        return _edit_page(t, 400, "transcript", problems=problems, transcript=form)
+        problems = [editor.passage_problem(key, msg) for key, messages in error.errors.items() for msg in messages]
+        return editor.edit_page(t, 400, "transcript", problems=problems, transcript=form)
     except ConflictError as error:
-        return _refused(t, "transcript", form, error)
+        return editor.refused(t, "transcript", form, error)
     restricted = sum(1 for s in parsed if s.restricted)
-    return _saved(t, _("Transcript imported: %(count)s segments (%(restricted)s restricted) replaced the old ones.",
+    return editor.saved(t, _("Transcript imported: %(count)s segments (%(restricted)s restricted) replaced the old ones.",
                        count=len(parsed), restricted=restricted), "transcript")
 
 
@@ -470,17 +321,17 @@ def _publication(testimony_id: int, action: str, service: Any) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.VersionForm(prefix="pub" if action == "publish" else "unpub")
     if not form.validate():
-        return _edit_page(t, 400, "publication", **{action: form})
+        return editor.edit_page(t, 400, "publication", **{action: form})
     try:
         service(t, form.version.data)
     except ConflictError as error:
-        return _refused(t, "publication", form, error, form_key=action)
+        return editor.refused(t, "publication", form, error, form_key=action)
     except ValidationError:
         db.session.rollback()
         flash(_("Publishing would show this testimony outside staff: review the checklist, then confirm."), "info")
         return redirect(url_for("publishing.checklist", testimony_id=t.id))
     if action == "unpublish":
-        return _saved(t, _("Unpublished: the testimony is a draft again and has left every public page."),
+        return editor.saved(t, _("Unpublished: the testimony is a draft again and has left every public page."),
                       "publication")
     if access.testimony_visibility(t) == access.STAFF or t.access not in ("public", "researchers"):
         message = _("Published: still hidden from the public (check its access level, embargo and consent).")
@@ -488,7 +339,7 @@ def _publication(testimony_id: int, action: str, service: Any) -> Page:
         message = _("Published: visible to everyone.")
     else:
         message = _("Published: visible to approved researchers.")
-    return _saved(t, message, "publication")
+    return editor.saved(t, message, "publication")
 
 
 @bp.route("/testimonies/<int:testimony_id>/withdraw", methods=["GET", "POST"])
@@ -502,7 +353,7 @@ def withdraw_consent(testimony_id: int) -> Page:
         except ConflictError as error:
             db.session.rollback()
             return render_template("curator/withdraw.html", t=t, form=form, conflict=error), 409
-        return _saved(t, _("Consent withdrawal recorded: the testimony has left every public surface."),
+        return editor.saved(t, _("Consent withdrawal recorded: the testimony has left every public surface."),
                       "publication")
     return render_template("curator/withdraw.html", t=t, form=form), 400 if form.is_submitted() else 200
 
@@ -514,7 +365,7 @@ def delete_testimony(testimony_id: int) -> Page:
         forms.DeleteForm(formdata=None, data={"version": t.version})
     if request.method == "POST" and form.validate():
         try:
-            testimonies.check_version(t, form.version.data)
+            saving.check_version(t, form.version.data)
         except ConflictError as error:
             return render_template("curator/delete.html", t=t, form=form, conflict=error), 409
         title = t.title

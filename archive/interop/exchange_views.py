@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from archive.core.extensions import db
+from archive.curation.editor_page import edit_page
 from archive.interop.forms import OhmsImportForm
 from archive.formats.iiif import MEDIA_TYPE
 from archive.models import Testimony
@@ -64,27 +65,25 @@ def ohms_xml(testimony_id: int) -> Response:
 @curators_only
 def import_ohms(testimony_id: int) -> BaseResponse | tuple[str, int]:
     """Replace the chapters (and optionally the transcript) from an OHMS XML file."""
-    from archive.curation.views import _edit_page  # the editor page is rendered by the curator views
-
     t = db.get_or_404(Testimony, testimony_id)
     form = OhmsImportForm(prefix="ohms")
     if not form.validate():
-        return _edit_page(t, 400, "ohms", ohms=form)
+        return edit_page(t, 400, "ohms", ohms=form)
     upload = form.file.data
     try:
         result = exchange.import_ohms(t, upload.read(), form.version.data, with_transcript=bool(form.transcript.data),
                                       source=upload.filename or "OHMS XML")
     except OhmsError as error:
         form.file.errors = [*form.file.errors, *error.messages()]
-        return _edit_page(t, 400, "ohms", ohms=form)
+        return edit_page(t, 400, "ohms", ohms=form)
     except ValidationError as error:
         db.session.rollback()
         form.file.errors = [*form.file.errors, *[f"{key}: {msg}" if key not in ("file", "__all__") else msg
                                                  for key, msgs in error.errors.items() for msg in msgs]]
-        return _edit_page(t, 400, "ohms", ohms=form)
+        return edit_page(t, 400, "ohms", ohms=form)
     except ConflictError as error:
         db.session.rollback()
-        return _edit_page(t, 409, "ohms", conflict=error, ohms=form)
+        return edit_page(t, 409, "ohms", conflict=error, ohms=form)
     parts = []
     if result.chapters is not None:
         parts.append(_("%(n)s chapters", n=result.chapters))
