@@ -10,7 +10,7 @@ from archive.policy import access
 from archive.policy.disclosure import Band
 from archive.formats import timecode
 from archive.formats.sanitize import clean_html, clean_snippet, excerpt
-from archive.public.listening import decade_label
+from archive.public.hear import decade_label
 
 
 def duration(value: float | None) -> str:

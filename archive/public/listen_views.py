@@ -8,7 +8,7 @@ from archive.models import Testimony
 from archive.policy import access
 from archive.public import catalog
 from archive.interop import exchange
-from archive.public import listening
+from archive.public import hear as landing
 from archive.formats.transcripts import to_plain_text
 
 bp = Blueprint("listen", __name__)
@@ -17,7 +17,7 @@ bp = Blueprint("listen", __name__)
 @bp.get("/hear/")
 def hear() -> str:
     """Featured and recent recordings, browsable by topic, route country and decade of arrival."""
-    page = listening.landing(current_user, listening.HearQuery.from_args(request.args))
+    page = landing.landing(current_user, landing.HearQuery.from_args(request.args))
     return render_template("public/hear.html", page=page)
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from archive.core.paging import page_number
 from archive.public import catalog
-from archive.public import listening
+from archive.public import hear, listening
 from archive.themes import pages as themes
 from archive.statistics.data import ARRIVALS
 
@@ -17,11 +17,11 @@ bp = Blueprint("public", __name__)
 def home() -> str:
     featured, recent = catalog.featured_and_recent(current_user)
     locale = themes.interface_locale()
-    hear = listening.landing(current_user, listening.HearQuery())
+    landing = hear.landing(current_user, hear.HearQuery())
     return render_template("public/home.html", featured=featured, recent=recent,
                            total=catalog.count_visible(current_user), themes=themes.list_themes(), locale=locale,
                            localized=themes.localized, arrivals=themes.related_figures([ARRIVALS], locale)[0],
-                           listen_cards=(hear.featured or hear.cards)[:3])
+                           listen_cards=(landing.featured or landing.cards)[:3])
 
 
 @bp.get("/testimonies/")

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
 from archive.policy import access
-from archive.public import listening
+from archive.public import hear, listening
 from archive.curation.recordings import upload_recording
 from archive.curation.testimonies import set_chapters
 
@@ -394,7 +394,7 @@ def test_hear_filters_by_topic_country_and_decade(client: FlaskClient, factory: 
 
 
 def test_hear_pages(client: FlaskClient, factory: Any) -> None:
-    for number in range(listening.PER_PAGE + 1):
+    for number in range(hear.PER_PAGE + 1):
         make(factory, title=f"Recording number {number:02d}", segments=[])
     first = client.get("/hear/").get_data(as_text=True)
     second = client.get("/hear/?page=2").get_data(as_text=True)
