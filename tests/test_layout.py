@@ -49,6 +49,13 @@ def test_every_package_says_what_it_owns() -> None:
         assert doc and doc.strip() != "TODO", init.relative_to(PROJECT_ROOT)
 
 
+def test_a_module_over_400_lines_says_why_at_its_top() -> None:
+    for name, path in _modules().items():
+        if len(path.read_text(encoding="utf-8").splitlines()) > 400:
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            assert "400 lines" in doc, f"{name}: over 400 lines without a reason in its docstring"
+
+
 def test_only_the_search_engine_imports_whoosh_and_kiwipiepy() -> None:
     engine = ARCHIVE / "search" / "engine"
     for name, path in _modules().items():

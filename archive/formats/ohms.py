@@ -1,5 +1,8 @@
 """OHMS XML (Oral History Metadata Synchronizer, Louie B. Nunn Center) export and import.
 
+(A little over 400 lines: the export and the import of one format, kept side by side so they stay
+each other's inverse.)
+
 An OHMS file holds one interview::
 
     <ROOT xmlns="https://www.weareavp.com/nunncenter/ohms">

@@ -1,5 +1,8 @@
 """Import and export testimony transcripts (WebVTT, SubRip and timestamped text).
 
+(Over 400 lines on purpose: the three readers share the segment model, the `[restricted]` and
+transcription markers and the line-numbered errors; the format notes below are the module's contract.)
+
 Formats read:
 
 * WebVTT: a ``WEBVTT`` first line, an optional header block (``Language: ko``

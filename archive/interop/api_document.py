@@ -12,7 +12,7 @@ from typing import Any
 
 from archive.models import CATEGORY_SCHEMES, GENDERS, LANGUAGES, PLACE_KINDS, ROUTE_EVENTS
 from archive.search.engine import FACETS
-from archive.interop.api import (
+from archive.interop.api_params import (
     DEFAULT_PER_PAGE,
     MAX_PAGE,
     MAX_PER_PAGE,

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from archive.interop import api
+from archive.interop import api, api_params
 from archive.interop import api_document
 
 bp = Blueprint("api", __name__)
@@ -32,11 +32,11 @@ def json_error(error: HTTPException | None) -> Response:
     """A JSON error for the API; a 404 says the same for a missing and a hidden record."""
     status = (error.code if error is not None else 500) or 500
     if status == 404:
-        body = api.not_found().body()
+        body = api_params.not_found().body()
     else:
         message = {405: "This address only answers GET requests.",
                    500: "Something went wrong on our side."}.get(status, getattr(error, "description", "") or "")
-        body = api.error_body(_ERROR_CODES.get(status, "http_error"), str(message))
+        body = api_params.error_body(_ERROR_CODES.get(status, "http_error"), str(message))
     response = jsonify(body)
     response.status_code = status
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
@@ -44,8 +44,8 @@ def json_error(error: HTTPException | None) -> Response:
     return response
 
 
-@bp.errorhandler(api.ApiError)
-def _api_error(error: api.ApiError) -> Response:
+@bp.errorhandler(api_params.ApiError)
+def _api_error(error: api_params.ApiError) -> Response:
     response = jsonify(error.body())
     response.status_code = error.status
     return response
@@ -63,7 +63,7 @@ def _listing(listing: api.Listing, endpoint: str, **values: Any) -> Response:
 def _id(value: int) -> int:
     """Ids beyond the database's integer range cannot exist."""
     if value > MAX_ID:
-        raise api.not_found()
+        raise api_params.not_found()
     return value
 
 
