@@ -20,6 +20,7 @@ from sqlalchemy import text
 from archive import create_app
 from archive.config import normalize_database_url
 from archive.core.extensions import db
+from archive import models
 from archive.models import Narrator, Testimony, User
 from archive.curation import narrators as narrator_service
 from archive.search import sync as search_sync
@@ -234,3 +235,18 @@ class Factory:
 @pytest.fixture()
 def factory(app: Flask) -> Factory:
     return Factory()
+
+
+# A logged-in curator and a restricted draft with a short transcript (used across the areas' view tests).
+@pytest.fixture()
+def curator(auth: Any) -> Any:
+    return auth.login("curator")
+
+
+@pytest.fixture()
+def draft(factory: Any) -> models.Testimony:
+    """A restricted draft with a short transcript."""
+    return factory.testimony(title="Crossing at night", access="restricted", status="draft", segments=[
+        {"start": 0, "end": 4, "speaker": "Interviewer", "text": "Where were you born?"},
+        {"start": 4, "end": 9, "speaker": "Narrator", "text": "In Hoeryong, by the river."},
+    ])

@@ -1,4 +1,4 @@
-"""The flask commands: seed, users create, search reindex/verify (import and load-demo: tests/services/test_imports.py)."""
+"""The flask commands: seed, users create, search reindex/verify (import and load-demo: tests/curation/test_imports.py)."""
 from __future__ import annotations
 
 from typing import Any

@@ -37,7 +37,7 @@ def users() -> str:
     if status not in ("all", "pending", "inactive"):
         status = "all"
     page = page_number(request.args)
-    return render_template("admin/users.html", rows=accounts.list_users(status, page), status=status,
+    return render_template("accounts/users.html", rows=accounts.list_users(status, page), status=status,
                            pending=accounts.pending_count(), roles=ROLES)
 
 
@@ -45,7 +45,7 @@ def users() -> str:
 def audit() -> str:
     page = page_number(request.args)
     action = request.args.get("action", "")
-    return render_template("admin/audit.html", entries=accounts.audit_page(page, action),
+    return render_template("accounts/audit.html", entries=accounts.audit_page(page, action),
                            action=action[:80])
 
 

@@ -35,13 +35,13 @@ def login() -> Page:
         try:
             throttling.check_login(email, client)
         except throttling.Throttled as refused:
-            return _throttled("auth/login.html", form, refused)
+            return _throttled("accounts/login.html", form, refused)
         try:
             user = users.authenticate(email, form.password.data or "")
         except users.LoginRefused as refused:
             throttling.note_login_failure(email, client)
             flash(str(refused), "error")
-            return render_template("auth/login.html", form=form), 401
+            return render_template("accounts/login.html", form=form), 401
         throttling.note_login_success(email, client)
         login_user(user)
         if user.role == "researcher" and not user.approved:
@@ -50,7 +50,7 @@ def login() -> Page:
         else:
             flash(_("You are logged in."), "info")
         return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("accounts/login.html", form=form)
 
 
 @bp.post("/logout")
@@ -71,7 +71,7 @@ def password() -> Page:
         try:
             throttling.check_login(email, client)
         except throttling.Throttled as refused:
-            return _throttled("auth/password.html", form, refused)
+            return _throttled("accounts/password.html", form, refused)
         try:
             users.change_password(current_user._get_current_object(), form.old_password.data or "",
                                   form.new_password.data or "")
@@ -80,11 +80,11 @@ def password() -> Page:
                 throttling.note_login_failure(email, client)
             for field, messages in error.errors.items():
                 getattr(form, field).errors = list(messages)
-            return render_template("auth/password.html", form=form)
+            return render_template("accounts/password.html", form=form)
         logout_user()
         flash(_("Password changed. Every session was ended; please log in again."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/password.html", form=form)
+    return render_template("accounts/password.html", form=form)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -98,7 +98,7 @@ def register() -> Page:
         try:
             throttling.check_client("register", client)
         except throttling.Throttled as refused:
-            return _throttled("auth/register.html", form, refused)
+            return _throttled("accounts/register.html", form, refused)
         throttling.note_attempt("register", client)
         try:
             accounts.register_researcher(form.email.data or "", form.password.data or "",
@@ -106,9 +106,9 @@ def register() -> Page:
         except ValidationError as error:
             for field, messages in error.errors.items():
                 getattr(form, field).errors = list(messages)
-            return render_template("auth/register.html", form=form)
+            return render_template("accounts/register.html", form=form)
         # The same answer whether or not the email was already registered.
         flash(_("Thank you. Your request was received; you can log in now, and an admin will review your access."),
               "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+    return render_template("accounts/register.html", form=form)

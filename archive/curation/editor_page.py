@@ -103,7 +103,7 @@ def edit_page(t: Testimony, status: int = 200, failed: str | None = None, confli
     }
     built = {name: with_choices(submitted[name] if name in submitted else make()) for name, make in fresh.items()}
     return render_template(
-        "curator/edit_testimony.html", t=t, forms=built, failed=failed, failed_heading=SECTIONS.get(
+        "curation/edit_testimony.html", t=t, forms=built, failed=failed, failed_heading=SECTIONS.get(
             failed or "", ("", ""))[1], conflict=conflict, transcript_problems=problems or [],
         visibility=access.testimony_visibility(t), today=access.today(),
         upload_limit=format_bytes(current_app.config["MAX_UPLOAD_BYTES"]), format_bytes=format_bytes,

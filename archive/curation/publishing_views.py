@@ -43,7 +43,7 @@ def _checklist_page(t: Testimony, audience: str, form: PublishForm | None = None
     review = publishing.checklist(t, audience)
     form = form or PublishForm(formdata=None, data={"version": t.version, "audience": audience,
                                                     "justification": t.disclosure_justification or ""})
-    return render_template("curator/publish.html", t=t, review=review, form=form, conflict=conflict,
+    return render_template("curation/publish.html", t=t, review=review, form=form, conflict=conflict,
                            problems=problems or [], restrict_back="checklist"), status
 
 
@@ -79,7 +79,7 @@ def publish(testimony_id: int) -> Page:
 
 def _sensitive_page(t: Testimony, form: SensitiveTermForm | None = None, status: int = 200,
                     conflict: ConflictError | None = None) -> tuple[str, int]:
-    return render_template("curator/sensitive.html", t=t, scan=sensitive.scan(t), form=form or SensitiveTermForm(
+    return render_template("curation/sensitive.html", t=t, scan=sensitive.scan(t), form=form or SensitiveTermForm(
         formdata=None), conflict=conflict, restrict_back="sensitive"), status
 
 

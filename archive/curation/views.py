@@ -72,7 +72,7 @@ def dashboard() -> str:
         .order_by(Testimony.updated_at.desc(), Testimony.id.desc())).all()
     counts = dict(db.session.execute(select(Testimony.narrator_id, func.count()).group_by(Testimony.narrator_id)).all())
     narrator_rows = db.session.scalars(select(Narrator).order_by(Narrator.pseudonym, Narrator.id)).all()
-    return render_template("curator/dashboard.html", testimonies=testimony_rows, narrators=narrator_rows,
+    return render_template("curation/dashboard.html", testimonies=testimony_rows, narrators=narrator_rows,
                            counts=counts, today=access.today())
 
 
@@ -89,7 +89,7 @@ def new_narrator() -> Page:
             flash(_("Narrator “%(name)s” created.", name=narrator.pseudonym), "info")
             return redirect(url_for(".new_testimony", narrator=narrator.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("curator/narrator.html", form=form, narrator=None), status
+    return render_template("curation/narrator.html", form=form, narrator=None), status
 
 
 @bp.route("/narrators/<int:narrator_id>", methods=["GET", "POST"])
@@ -122,7 +122,7 @@ def edit_narrator(narrator_id: int) -> Page:
 def _narrator_page(form: forms.NarratorForm, narrator: Narrator, conflict: str | None = None) -> str:
     """The edit page with the saved narrator's public profile and its population estimate beside the form."""
     profile = protected.profile_view(narrator, access.PUBLIC)
-    return render_template("curator/narrator.html", form=form, narrator=narrator, conflict=conflict,
+    return render_template("curation/narrator.html", form=form, narrator=narrator, conflict=conflict,
                            profile=profile, estimate=disclosure.estimate(profile))
 
 
@@ -146,7 +146,7 @@ def new_testimony() -> Page:
                         "route below; publish it when it is ready.", title=t.title), "info")
                 return redirect(url_for(".edit_testimony", testimony_id=t.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("curator/new_testimony.html", form=form), status
+    return render_template("curation/new_testimony.html", form=form), status
 
 
 @bp.get("/testimonies/<int:testimony_id>")
@@ -287,7 +287,7 @@ def edit_segment(testimony_id: int, segment_id: int) -> Page:
         abort(404)
     if request.method == "GET":
         form = forms.SegmentForm(formdata=None, data=forms.segment_data(segment, t.version))
-        return render_template("curator/segment.html", t=t, segment=segment, form=form)
+        return render_template("curation/segment.html", t=t, segment=segment, form=form)
     form = forms.SegmentForm()
     conflict = None
     if form.validate():
@@ -302,7 +302,7 @@ def edit_segment(testimony_id: int, segment_id: int) -> Page:
         else:
             flash(_("Segment %(number)s saved.", number=segment.position), "info")
             return redirect(url_for(".edit_testimony", testimony_id=t.id, _anchor=f"segment-{segment.id}"))
-    return render_template("curator/segment.html", t=t, segment=segment, form=form,
+    return render_template("curation/segment.html", t=t, segment=segment, form=form,
                            conflict=conflict), 409 if conflict else 400
 
 
@@ -352,10 +352,10 @@ def withdraw_consent(testimony_id: int) -> Page:
             testimonies.withdraw_consent(t, form.version.data)
         except ConflictError as error:
             db.session.rollback()
-            return render_template("curator/withdraw.html", t=t, form=form, conflict=error), 409
+            return render_template("curation/withdraw.html", t=t, form=form, conflict=error), 409
         return editor.saved(t, _("Consent withdrawal recorded: the testimony has left every public surface."),
                       "publication")
-    return render_template("curator/withdraw.html", t=t, form=form), 400 if form.is_submitted() else 200
+    return render_template("curation/withdraw.html", t=t, form=form), 400 if form.is_submitted() else 200
 
 
 @bp.route("/testimonies/<int:testimony_id>/delete", methods=["GET", "POST"])
@@ -367,9 +367,9 @@ def delete_testimony(testimony_id: int) -> Page:
         try:
             saving.check_version(t, form.version.data)
         except ConflictError as error:
-            return render_template("curator/delete.html", t=t, form=form, conflict=error), 409
+            return render_template("curation/delete.html", t=t, form=form, conflict=error), 409
         title = t.title
         testimonies.delete_testimony(t)  # rows, then the files
         flash(_("Testimony “%(title)s” deleted.", title=title), "info")
         return redirect(url_for(".dashboard"))
-    return render_template("curator/delete.html", t=t, form=form), 400 if form.is_submitted() else 200
+    return render_template("curation/delete.html", t=t, form=form), 400 if form.is_submitted() else 200

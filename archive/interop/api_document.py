@@ -2,7 +2,7 @@
 
 Built in Python so that its enumerations (languages, place kinds, category schemes, statistics
 tables) and bounds come from the same constants the API reads its parameters with. Every object
-schema is closed (`additionalProperties: false`): tests/views/test_api_schema.py checks every
+schema is closed (`additionalProperties: false`): tests/interop/test_api_schema.py checks every
 response against it, so a field added to a response without being documented (a real name, say)
 fails the tests.
 """

@@ -37,7 +37,7 @@ def _draft(live_server: LiveServer, lang: str) -> int:
     from archive.curation import recordings
     from archive.curation import sensitive
     from archive.curation import testimonies
-    from tests.media import wav_bytes
+    from tests.sound import wav_bytes
 
     with live_server.app.app_context():
         narrator = narrators.create_narrator({

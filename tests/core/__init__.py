@@ -1,0 +1,1 @@
+"""Core: dispatcher, saving, i18n and translations, language switch."""

@@ -22,7 +22,7 @@ from archive.interop import oai
 from archive import models
 from archive.models import OaiRecord, PublicCopyOutbox, SearchOutbox
 from archive.search import sync as search_sync
-from tests.public_copies.samples import make_sample
+from tests.media.samples import make_sample
 
 Calls = list[tuple[str, str, set[int]]]
 

@@ -28,7 +28,7 @@ from archive.curation import testimonies as testimony_service
 from archive.models.themes import Theme
 from archive.themes import pages as themes
 from tests.conftest import csrf_token
-from tests.media import stored_originals, wav_bytes
+from tests.sound import stored_originals, wav_bytes
 
 
 def entries(record: Any, action: str | None = None) -> list[m.AuditEntry]:

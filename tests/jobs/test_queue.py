@@ -18,7 +18,7 @@ from archive.media import copies
 from archive.models import PublicCopy, PublicCopyOutbox, Recording
 from archive.curation import testimonies as testimony_service
 from archive.curation.recordings import upload_recording
-from tests.public_copies.samples import RESTRICTED, decode, loudest_dbfs, make_sample
+from tests.media.samples import RESTRICTED, decode, loudest_dbfs, make_sample
 
 SEGMENTS = [{"start": 0.0, "end": 1.0, "text": "Before."},
             {"start": RESTRICTED[0], "end": RESTRICTED[1], "text": "My brother's unit.", "restricted": True},

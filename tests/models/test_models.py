@@ -20,7 +20,7 @@ from archive.core.extensions import db
 from archive.curation import recordings as recording_service
 from archive.curation import testimonies as testimony_service
 from archive.core.errors import ConflictError
-from tests.media import wav_bytes
+from tests.sound import wav_bytes
 
 
 def count(model: Any) -> int:

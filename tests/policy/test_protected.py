@@ -99,7 +99,7 @@ def test_recordings_follow_audio_and_face_consent(app: Flask, factory: Any) -> N
     import io
 
     from archive.curation.recordings import upload_recording
-    from tests.media import wav_bytes
+    from tests.sound import wav_bytes
 
     t = factory.testimony(consent_audio=False)
     upload_recording(t, io.BytesIO(wav_bytes(0.3)), "a.wav", None)

@@ -225,7 +225,7 @@ def _csrf(client: Any, path: str = "/") -> str:
 
 @pytest.mark.parametrize("face_voice", [False, True])
 def test_videos_need_consent_to_show_face_and_voice(app: Flask, face_voice: bool, tmp_path: Any) -> None:
-    from tests.public_copies.samples import make_sample
+    from tests.media.samples import make_sample
 
     video = make_sample(tmp_path, "mp4-video", seconds=1.0).read_bytes()  # a real video: its public copy is made
     narrator = narrator_service.create_narrator({"pseudonym": "Video narrator"})

@@ -15,8 +15,8 @@ from archive.core.paging import MAX_PAGE, page_number
 from archive.core.security import UPLOAD_ENDPOINTS
 from archive.core import audit
 from archive.core.extensions import db
-from tests.views.test_curator import edit_url, html_of, load_form, make_wav, reload
-from tests.views.test_curator_uploads import post_multipart, upload
+from tests.curation.test_curator import edit_url, html_of, load_form, make_wav, reload
+from tests.curation.test_curator_uploads import post_multipart, upload
 
 from .world import csrf_from, fresh_client, role_client
 

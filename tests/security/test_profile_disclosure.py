@@ -15,7 +15,7 @@ from flask import Flask
 
 from archive.core.extensions import db
 from archive.curation.recordings import upload_recording
-from tests.media import wav_bytes
+from tests.sound import wav_bytes
 
 from .world import role_client
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import g
 from flask.testing import FlaskClient
 
-from tests.media import wav_bytes
+from tests.sound import wav_bytes
 from archive.models import Narrator, Testimony, User
 from archive.core.extensions import db
 from archive.curation import recordings

@@ -1,0 +1,1 @@
+"""Accounts: logins, registration, throttling, administration."""

@@ -1,0 +1,1 @@
+"""Curation: testimonies, narrators, recordings, imports, the editor, sensitive terms, publishing."""

@@ -1,0 +1,1 @@
+"""Pure formats: transcripts, OHMS, IIIF, sanitizing, charts, time codes."""

@@ -1,0 +1,1 @@
+"""Interoperability: API, OAI-PMH, exchange formats, citations."""

@@ -1,0 +1,1 @@
+"""Media: stored files, delivery, public copies and their waveform."""

@@ -1,0 +1,1 @@
+"""The public listening pages."""

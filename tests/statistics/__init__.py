@@ -1,0 +1,1 @@
+"""Statistics: the bundled data, figures and pages."""
