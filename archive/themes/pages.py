@@ -2,8 +2,9 @@
 
 A theme's testimonies are the published public ones tagged with any of its topics, chosen by the
 access policy for the anonymous audience whoever is looking, so a theme page is the same public
-surface for everyone; their number is shown as "fewer than 5" below ``SMALL_COUNT``. Figures come
-live from the statistics service: the body may say ``[[arrivals_total]]`` and ``[[arrivals_as_of]]``.
+surface for everyone; their number is shown as "fewer than 5" when small (archive/policy/small_counts.py).
+Figures come live from the statistics service: the body may say ``[[arrivals_total]]`` and
+``[[arrivals_as_of]]``.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
 from archive.core import audit, saving
 from archive.core.errors import ValidationError
-from archive.search.requests import SMALL_COUNT
+from archive.policy.small_counts import withheld
 from archive.statistics.figures import current_table
 from archive.statistics.data import ARRIVALS, arrivals_total, dataset_keys, peak_year
 
@@ -130,7 +131,7 @@ def public_testimonies(theme: Theme, limit: int = MAX_THEME_TESTIMONIES) -> tupl
 
 def protected_count(count: int) -> int | None:
     """The count as the public may see it: None stands for "fewer than 5"."""
-    return None if 0 < count < SMALL_COUNT else count
+    return None if withheld(count) else count
 
 
 def search_url(theme: Theme) -> str:
