@@ -27,6 +27,7 @@ from archive.curation import publishing, recordings
 from archive.curation import testimonies as testimony_service
 from archive.models.themes import Theme
 from archive.themes import pages as themes
+from tests.themes.test_pages import form_data
 from tests.conftest import csrf_token
 from tests.sound import stored_originals, wav_bytes
 
@@ -53,16 +54,6 @@ def saved_elsewhere(model: type, record_id: int, **values: Any) -> None:
 def reloaded(model: type, record_id: int) -> Any:
     db.session.expire_all()
     return db.session.get(model, record_id)
-
-
-def theme_data(theme: Theme, **changes: Any) -> dict[str, Any]:
-    data = {"title_en": theme.title_en, "title_ko": theme.title_ko, "summary_en": theme.summary_en,
-            "summary_ko": theme.summary_ko, "body_en": theme.body_en, "body_ko": theme.body_ko,
-            "sources": themes.format_sources(theme.sources), "position": theme.position,
-            "topics": [t.slug for t in theme.topics], "statistics": list(theme.statistics_keys),
-            "places": [p.slug for p in theme.places]}
-    data.update(changes)
-    return data
 
 
 @pytest.fixture()
@@ -198,24 +189,24 @@ def test_theme_edits_bump_the_version_once_and_log_once(app: Flask, theme: Theme
     # The actor is read back after its own commit, as a script would: loading it must not flush the edit early.
     curator = auth.create("curator", "first@example.org")
     before = theme.version
-    themes.update_theme(theme, theme_data(theme, summary_en="First"), before, actor=curator)
+    themes.update_theme(theme, form_data(theme, summary_en="First"), before, actor=curator)
     saved = reloaded(Theme, theme.id)
     assert (saved.version, saved.updated_by_id) == (before + 1, curator.id)
     (entry,) = entries(theme, "theme.update")
     assert (entry.version, entry.actor) == (before + 1, "first@example.org")
     assert json.loads(entry.details)["changes"]["summary_en"][1] == "First"
-    themes.update_theme(saved, theme_data(saved), saved.version, actor=curator)  # no change: no save
+    themes.update_theme(saved, form_data(saved), saved.version, actor=curator)  # no change: no save
     assert reloaded(Theme, theme.id).version == before + 1 and len(entries(theme, "theme.update")) == 1
 
 
 def test_a_stale_theme_form_is_refused_with_what_changed(app: Flask, theme: Theme, auth: Any) -> None:
     opened = theme.version
     first = auth.create("curator", "first@example.org")
-    themes.update_theme(theme, theme_data(theme, summary_en="First's", position=99), opened, actor=first)
+    themes.update_theme(theme, form_data(theme, summary_en="First's", position=99), opened, actor=first)
     count = audit_count()
 
     with pytest.raises(ConflictError) as caught:
-        themes.update_theme(theme, theme_data(theme, summary_en="Second's", title_en="Second's title"), opened)
+        themes.update_theme(theme, form_data(theme, summary_en="Second's", title_en="Second's title"), opened)
     assert str(caught.value) == (
         f"This theme was changed by someone else after you opened the form (your copy is version {opened}, "
         f"the saved one is version {opened + 1}). Nothing was saved; reload to see their changes.")
@@ -229,9 +220,9 @@ def test_a_stale_theme_form_is_refused_with_what_changed(app: Flask, theme: Them
 
 def test_the_theme_messages_are_translated(app: Flask, theme: Theme) -> None:
     opened = theme.version
-    themes.update_theme(theme, theme_data(theme, summary_en="Theirs"), opened)
+    themes.update_theme(theme, form_data(theme, summary_en="Theirs"), opened)
     with app.test_request_context("/"), force_locale("ko"), pytest.raises(ConflictError) as caught:
-        themes.update_theme(theme, theme_data(theme, summary_en="Mine"), opened)
+        themes.update_theme(theme, form_data(theme, summary_en="Mine"), opened)
     assert str(caught.value) == (
         f"양식을 연 뒤 다른 사람이 이 주제별 이야기를 변경했습니다(열어 둔 사본은 버전 {opened}, 저장된 것은 버전 "
         f"{opened + 1}). 아무것도 저장되지 않았습니다. 새로 고쳐 변경 내용을 확인하십시오.")
@@ -239,7 +230,7 @@ def test_the_theme_messages_are_translated(app: Flask, theme: Theme) -> None:
     fresh = reloaded(Theme, theme.id)
     saved_elsewhere(Theme, theme.id)
     with app.test_request_context("/"), force_locale("ko"), pytest.raises(ConflictError) as caught:
-        themes.update_theme(fresh, theme_data(fresh, summary_en="Mine"), fresh.version)
+        themes.update_theme(fresh, form_data(fresh, summary_en="Mine"), fresh.version)
     assert str(caught.value) == ("같은 순간에 다른 사람이 이 주제별 이야기를 저장했습니다. 아무것도 저장되지 않았습니다. "
                                  "새로 고친 뒤 다시 시도하십시오.")
 
@@ -251,7 +242,7 @@ def test_two_theme_saves_at_the_same_moment_write_only_the_first(app: Flask, the
     saved_elsewhere(Theme, theme.id, summary_en="Theirs")
 
     with pytest.raises(ConflictError, match="This theme was saved by someone else at the same moment") as caught:
-        themes.update_theme(theme, theme_data(theme, summary_en="Mine", topics=["famine"]), version)
+        themes.update_theme(theme, form_data(theme, summary_en="Mine", topics=["famine"]), version)
     assert caught.value.changes == []
     saved = reloaded(Theme, theme.id)
     assert (saved.summary_en, saved.version) == ("Theirs", version + 1)
@@ -264,7 +255,7 @@ def test_theme_editor_answers_a_stale_form_with_409_in_korean(client: FlaskClien
     client.set_cookie("lang", "ko")
     path = f"/curate/themes/{theme.slug}"
     token = csrf_token(client, path)
-    form = {"csrf_token": token, "version": theme.version, **theme_data(theme)}
+    form = {"csrf_token": token, "version": theme.version, **form_data(theme)}
     first = client.post(path, data={**form, "summary_en": "Theirs"})
     assert first.status_code == 302
     response = client.post(path, data={**form, "summary_en": "Mine"})
@@ -282,7 +273,7 @@ def test_theme_editor_refusals_are_in_korean_too(client: FlaskClient, auth: Any,
     client.set_cookie("lang", "ko")
     path = f"/curate/themes/{theme.slug}"
     form = {"csrf_token": csrf_token(client, path), "version": theme.version,
-            **theme_data(theme, title_en=" ", sources="Author | | Pub | 15", topics=["no-such-topic"])}
+            **form_data(theme, title_en=" ", sources="Author | | Pub | 15", topics=["no-such-topic"])}
     response = client.post(path, data=form)
     assert response.status_code == 400
     text = response.get_data(as_text=True)
