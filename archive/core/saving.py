@@ -1,4 +1,4 @@
-"""The one way a versioned record (a testimony, a theme) is saved: optimistic locking plus an audited commit.
+"""The one way a versioned record (a testimony, a narrator, a theme) is saved: optimistic locking plus an audited commit.
 
 Each versioned table has an integer ``version`` column that SQLAlchemy uses as its ``version_id_col``:
 every flush that updates the row adds one to it and matches the row only at the version it read.
@@ -41,12 +41,17 @@ STALE_MESSAGES = {
     "theme": _l("This theme was changed by someone else after you opened the form (your copy is version "
                 "%(expected)s, the saved one is version %(saved)s). Nothing was saved; reload to see their "
                 "changes."),
+    "narrator": _l("This narrator was changed by someone else after you opened the form (your copy is version "
+                   "%(expected)s, the saved one is version %(saved)s). Nothing was saved; reload to see their "
+                   "changes."),
 }
 # What the second of two saves made at the same moment from the same version is told.
 CONCURRENT_MESSAGES = {
     "testimony": _l("This testimony was saved by someone else at the same moment. Nothing was saved; "
                     "reload and try again."),
     "theme": _l("This theme was saved by someone else at the same moment. Nothing was saved; reload and try again."),
+    "narrator": _l("This narrator was saved by someone else at the same moment. Nothing was saved; reload and try "
+                   "again."),
 }
 
 

@@ -106,8 +106,6 @@ class NarratorForm(FlaskForm):
         _l("Show exactly"), choices=options(EXACT_FIELD_CHOICES), validate_choice=False,
         description=_l("Only with the consent above. Otherwise public and researcher pages show the birth decade, "
                        "the home province only and five-year bands for the years of leaving and arriving."))
-    # The narrator's last-saved time when the form was rendered: a later save by someone else is refused.
-    loaded = StringField(_l("Loaded"), widget=HiddenInput())
 
     def set_choices(self, provinces: Choices, places: Choices, occupations: Choices, educations: Choices,
                     residences: Choices) -> NarratorForm:
@@ -125,6 +123,12 @@ class NarratorForm(FlaskForm):
             "pseudonym", "real_name", "public_name", "gender", "birth_year", "origin_province", "origin_place",
             "occupation", "education", "residence_region", "left_north_year", "arrived_south_year",
             "curator_notes", "consent_detailed_profile", "exact_fields")}
+
+
+class NarratorEditForm(NarratorForm):
+    """Editing a narrator: the version the form was rendered with, so a later save by someone else is refused."""
+
+    version = version_field()
 
 
 def narrator_data(narrator: Any) -> dict[str, Any]:
@@ -145,7 +149,7 @@ def narrator_data(narrator: Any) -> dict[str, Any]:
         "curator_notes": narrator.curator_notes or "",
         "consent_detailed_profile": bool(narrator.consent_detailed_profile),
         "exact_fields": list(narrator.exact_fields),
-        "loaded": narrator.updated_at.isoformat() if narrator.updated_at else "",
+        "version": narrator.version,
     }
 
 

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from archive.core.extensions import db
 from archive.models import GENDERS, Narrator
 from archive.policy import disclosure
-from archive.core import audit
+from archive.core import audit, saving
 from archive.core.errors import ValidationError
 from archive.core.fields import Collector, FieldProblem, choice, flag, optional_text, optional_year
 from archive.core.vocabulary import find_category, find_place
@@ -101,11 +101,14 @@ def exact_field_names(value: Any) -> list[str]:
 def apply_narrator(narrator: Narrator, values: dict[str, Any]) -> dict[str, list[Any]]:
     """Copy validated values onto a narrator and return the changes as {field: [old, new]}."""
     changes: dict[str, list[Any]] = {}
-    for field, new in values.items():
-        old = getattr(narrator, field)
-        if old != new:
-            changes[field] = ["…", "…"] if field in PRIVATE_FIELDS else [_describe(old), _describe(new)]
-            setattr(narrator, field, new)
+    # Reading a vocabulary relationship loads it; that must not flush the fields set so far on their own
+    # (each flush of a versioned row adds one to its version).
+    with db.session.no_autoflush:
+        for field, new in values.items():
+            old = getattr(narrator, field)
+            if old != new:
+                changes[field] = ["…", "…"] if field in PRIVATE_FIELDS else [_describe(old), _describe(new)]
+                setattr(narrator, field, new)
     return changes
 
 
@@ -121,24 +124,31 @@ def create_narrator(data: dict[str, Any], actor: Any = None) -> Narrator:
     return narrator
 
 
-def update_narrator(narrator: Narrator, data: dict[str, Any], actor: Any = None) -> Narrator:
-    """Edit a narrator (the search outbox picks up each of their testimonies)."""
+def update_narrator(narrator: Narrator, data: dict[str, Any], expected_version: int | None = None,
+                    actor: Any = None) -> Narrator:
+    """Edit a narrator from a form rendered at `expected_version` (the search outbox picks up each of their
+    testimonies); a stale form raises ConflictError and nothing is saved."""
+    saving.check_version(narrator, expected_version)
     changes = apply_narrator(narrator, narrator_values(data))
     if changes:
-        audit.record("narrator.update", narrator, {"changes": changes}, actor=actor)
-        _record_disclosure(narrator, changes, actor)
-        db.session.commit()
+        disclosure = _disclosure_changes(changes)
+        saving.save(narrator, "narrator.update", changes, actor,
+                    also={"narrator.disclosure": disclosure} if disclosure else None)
     return narrator
 
 
-def _record_disclosure(narrator: Narrator, changes: dict[str, list[Any]], actor: Any) -> None:
-    """Log consent and exact-field changes on their own, as testimonies log consent (testimony.access).
+def _disclosure_changes(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Consent and exact-field changes, logged on their own as testimonies log consent (testimony.access).
 
     The narrator's testimonies are queued for the search index by the flush (archive/core/changes.py), so
     their documents, facets and OAI records follow the new profile.
     """
-    changed = {k: v for k, v in changes.items() if k in DISCLOSURE_FIELDS and bool(v[0]) != bool(v[1])
-               or k == "exact_fields"}
+    return {k: v for k, v in changes.items() if k in DISCLOSURE_FIELDS and bool(v[0]) != bool(v[1])
+            or k == "exact_fields"}
+
+
+def _record_disclosure(narrator: Narrator, changes: dict[str, list[Any]], actor: Any) -> None:
+    changed = _disclosure_changes(changes)
     if changed:
         audit.record("narrator.disclosure", narrator, {"changes": changed}, actor=actor)
 

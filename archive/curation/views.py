@@ -96,20 +96,15 @@ def new_narrator() -> Page:
 def edit_narrator(narrator_id: int) -> Page:
     narrator = db.get_or_404(Narrator, narrator_id)
     if not request.method == "POST":
-        form = editor.with_choices(forms.NarratorForm(formdata=None, data=forms.narrator_data(narrator)))
+        form = editor.with_choices(forms.NarratorEditForm(formdata=None, data=forms.narrator_data(narrator)))
         return _narrator_page(form, narrator)
-    form = editor.with_choices(forms.NarratorForm())
-    conflict = None
+    form = editor.with_choices(forms.NarratorEditForm())
     if form.validate():
-        saved = forms.narrator_data(narrator)["loaded"]
-        if form.loaded.data and form.loaded.data != saved:
-            # Narrators carry no version column; the last-saved time stands in for it.
-            conflict = _("This narrator was changed by someone else (saved at %(saved)s UTC) after you opened the "
-                         "form. Nothing was saved; reload the page to see the changes.",
-                         saved=saved[:19].replace("T", " "))
-            return _narrator_page(form, narrator, conflict=conflict), 409
         try:
-            update_narrator(narrator, form.values())
+            update_narrator(narrator, form.values(), form.version.data)
+        except ConflictError as error:
+            db.session.rollback()
+            return _narrator_page(form, narrator, conflict=error), 409
         except ValidationError as error:
             db.session.rollback()
             forms.add_errors(form, error.errors)
@@ -119,7 +114,7 @@ def edit_narrator(narrator_id: int) -> Page:
     return _narrator_page(form, narrator), 400
 
 
-def _narrator_page(form: forms.NarratorForm, narrator: Narrator, conflict: str | None = None) -> str:
+def _narrator_page(form: forms.NarratorForm, narrator: Narrator, conflict: ConflictError | None = None) -> str:
     """The edit page with the saved narrator's public profile and its population estimate beside the form."""
     profile = protected.profile_view(narrator, access.PUBLIC)
     return render_template("curation/narrator.html", form=form, narrator=narrator, conflict=conflict,

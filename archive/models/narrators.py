@@ -50,6 +50,9 @@ class Narrator(db.Model):
     exact_fields_csv: Mapped[str] = mapped_column("exact_fields", String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic locking (archive/core/saving.py): each update adds one; a save from an older form is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     origin_province: Mapped[Place | None] = relationship(foreign_keys=[origin_province_id])
     origin_place: Mapped[Place | None] = relationship(foreign_keys=[origin_place_id])

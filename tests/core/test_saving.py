@@ -69,7 +69,7 @@ def theme(app: Flask) -> Theme:
 def test_every_versioned_table_has_its_messages(app: Flask) -> None:
     versioned = {mapper.class_.__name__.lower() for mapper in db.Model.registry.mappers
                  if mapper.version_id_col is not None}
-    assert versioned == {"testimony", "theme"}
+    assert versioned == {"testimony", "theme", "narrator"}
     assert set(saving.STALE_MESSAGES) == set(saving.CONCURRENT_MESSAGES) == versioned
 
 
@@ -281,3 +281,49 @@ def test_theme_editor_refusals_are_in_korean_too(client: FlaskClient, auth: Any,
     assert "1행: 연도(넷째 항목) &#39;15&#39;은(는) 네 자리 연도가 아닙니다" in text
     assert "알 수 없는 주제: no-such-topic" in text and "필수 항목입니다" in text
     assert reloaded(Theme, theme.id).version == form["version"] and entries(theme, "theme.update") == []
+
+
+# --- narrators -----------------------------------------------------------------------------------
+
+def test_narrator_edits_bump_the_version_once_and_log_consent_beside(app: Flask, factory: Any, auth: Any) -> None:
+    from archive.curation import narrators as narrator_service
+
+    curator = auth.create("curator", "first@example.org")
+    n = factory.narrator(pseudonym="Ours")
+    before = n.version
+    narrator_service.update_narrator(n, {"pseudonym": "Ours", "consent_detailed_profile": True,
+                                         "exact_fields": ["birth_year"]}, before, actor=curator)
+    saved = reloaded(m.Narrator, n.id)
+    assert saved.version == before + 1 and saved.consent_detailed_profile
+    (update_entry,) = entries(n, "narrator.update")
+    (disclosure_entry,) = entries(n, "narrator.disclosure")
+    assert update_entry.version == disclosure_entry.version == before + 1
+    narrator_service.update_narrator(saved, {"pseudonym": "Ours", "consent_detailed_profile": True,
+                                             "exact_fields": ["birth_year"]}, saved.version, actor=curator)
+    assert reloaded(m.Narrator, n.id).version == before + 1  # nothing changed: nothing saved
+
+
+def test_a_stale_narrator_form_is_answered_409_with_what_changed_in_both_languages(
+        client: FlaskClient, auth: Any, factory: Any) -> None:
+    from archive.curation import narrators as narrator_service
+
+    n = factory.narrator(pseudonym="Ours", birth_year=1970)
+    auth.login("curator")
+    path = f"/curate/narrators/{n.id}"
+    token = csrf_token(client, path)
+    opened = n.version
+    narrator_service.update_narrator(n, {"pseudonym": "Theirs", "birth_year": "1971"}, opened)
+    form = {"csrf_token": token, "version": opened, "pseudonym": "Mine", "gender": "female", "birth_year": "1972"}
+    response = client.post(path, data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert (f"your copy is version {opened}, the saved one is version {opened + 1}" in page
+            and "edited the profile" in page)
+    saved = reloaded(m.Narrator, n.id)
+    assert (saved.pseudonym, saved.birth_year, saved.version) == ("Theirs", 1971, opened + 1)
+    client.set_cookie("lang", "ko")
+    response = client.post(path, data={**form, "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 409 and "구술자 정보를 변경했습니다" in response.get_data(as_text=True)
+    # The saved version goes through.
+    response = client.post(path, data={**form, "version": opened + 1, "csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302 and reloaded(m.Narrator, n.id).pseudonym == "Mine"
