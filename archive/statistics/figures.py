@@ -137,10 +137,10 @@ def save_arrivals(text: str, base: str, actor: Any = None) -> ArrivalsPreview:
     """Apply a confirmed upload, provided the table has not changed since it was previewed."""
     preview = preview_arrivals(text)  # validated again: the confirmation form is input like any other
     if preview.base != base:
-        raise ConflictError("The arrivals table was changed by someone else after your preview. "
-                            "Nothing was saved; please upload the file again.", [])
+        raise ConflictError(_("The arrivals table was changed by someone else after your preview. "
+                              "Nothing was saved; please upload the file again."), [])
     if not preview.changes:
-        raise DomainError("The upload does not change any figures; nothing was saved.")
+        raise DomainError(_("The upload does not change any figures; nothing was saved."))
     row = last_update(ARRIVALS) or StatisticsTable(key=ARRIVALS)
     row.csv_text = dump_csv(preview.table)
     row.as_of = preview.table.as_of
