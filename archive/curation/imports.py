@@ -293,6 +293,8 @@ def _import_record(record: _Record, actor: Any) -> str:
                 stored = store_upload(handle, record.media_path.name, media_root(), 1 << 40, subdir="recordings")
             stored_path = stored.relative_path
             old_files = attach_stored(testimony, stored)
+        # Not core/saving.save: an import has no form version to check, and its audit entry names the source
+        # line rather than field changes; the version still goes up with the flush, as in every save.
         db.session.flush()
         audit.record(f"import.{outcome}", testimony, {"external_id": record.data["external_id"], "line": record.line},
                      actor=actor, version=testimony.version)
