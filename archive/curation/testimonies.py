@@ -309,8 +309,9 @@ def withdraw_consent(testimony: Testimony, expected_version: int | None, actor: 
                                                              "note": bool(note)}, actor)
 
 
-def delete_testimony(testimony: Testimony, actor: Any = None) -> None:
-    """Delete a testimony with its route, transcript and recordings (rows and files)."""
+def delete_testimony(testimony: Testimony, expected_version: int | None = None, actor: Any = None) -> None:
+    """Delete a testimony with its route, transcript and recordings (rows and files); a stale form is refused."""
+    check_version(testimony, expected_version)
     files = [rec.storage_path for rec in testimony.recordings]
     audit.record("testimony.delete", testimony, {"title": testimony.title}, actor=actor)
     db.session.delete(testimony)

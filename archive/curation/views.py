@@ -6,6 +6,7 @@ conflicting save, 413 for an oversized upload); success flashes and redirects.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -13,12 +14,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from archive.core import saving
 from archive.core.extensions import db
 from archive.curation import editor_page as editor
 from archive.curation import forms as forms
@@ -339,32 +340,33 @@ def _publication(testimony_id: int, action: str, service: Any) -> Page:
 
 @bp.route("/testimonies/<int:testimony_id>/withdraw", methods=["GET", "POST"])
 def withdraw_consent(testimony_id: int) -> Page:
-    t = db.get_or_404(Testimony, testimony_id)
-    form = forms.WithdrawForm() if request.method == "POST" else \
-        forms.WithdrawForm(formdata=None, data={"version": t.version})
-    if request.method == "POST" and form.validate():
-        try:
-            testimonies.withdraw_consent(t, form.version.data)
-        except ConflictError as error:
-            db.session.rollback()
-            return render_template("curation/withdraw.html", t=t, form=form, conflict=error), 409
+    def withdraw(t: Testimony, version: int) -> Response:
+        testimonies.withdraw_consent(t, version)
         return editor.saved(t, _("Consent withdrawal recorded: the testimony has left every public surface."),
-                      "publication")
-    return render_template("curation/withdraw.html", t=t, form=form), 400 if form.is_submitted() else 200
+                            "publication")
+    return _confirmed(testimony_id, forms.WithdrawForm, "curation/withdraw.html", withdraw)
 
 
 @bp.route("/testimonies/<int:testimony_id>/delete", methods=["GET", "POST"])
 def delete_testimony(testimony_id: int) -> Page:
-    t = db.get_or_404(Testimony, testimony_id)
-    form = forms.DeleteForm() if request.method == "POST" else \
-        forms.DeleteForm(formdata=None, data={"version": t.version})
-    if request.method == "POST" and form.validate():
-        try:
-            saving.check_version(t, form.version.data)
-        except ConflictError as error:
-            return render_template("curation/delete.html", t=t, form=form, conflict=error), 409
+    def delete(t: Testimony, version: int) -> Response:
         title = t.title
-        testimonies.delete_testimony(t)  # rows, then the files
+        testimonies.delete_testimony(t, version)  # rows, then the files
         flash(_("Testimony “%(title)s” deleted.", title=title), "info")
         return redirect(url_for(".dashboard"))
-    return render_template("curation/delete.html", t=t, form=form), 400 if form.is_submitted() else 200
+    return _confirmed(testimony_id, forms.DeleteForm, "curation/delete.html", delete)
+
+
+def _confirmed(testimony_id: int, form_class: type[FlaskForm], template: str,
+               act: Callable[[Testimony, int], Response]) -> Page:
+    """A confirmation page (GET) and its form (POST): `act` runs on a confirmed, current form; a stale one is
+    answered 409 with what changed, an invalid one 400."""
+    t = db.get_or_404(Testimony, testimony_id)
+    form = form_class() if request.method == "POST" else form_class(formdata=None, data={"version": t.version})
+    if request.method == "POST" and form.validate():
+        try:
+            return act(t, form.version.data)
+        except ConflictError as error:
+            db.session.rollback()
+            return render_template(template, t=t, form=form, conflict=error), 409
+    return render_template(template, t=t, form=form), 400 if form.is_submitted() else 200

@@ -32,8 +32,9 @@ from archive.policy.protected import SegmentView, TestimonyView
 from archive.formats.sanitize import html_to_text
 from archive.interop import profiles
 from archive.core.errors import ValidationError
+from archive.core.saving import check_version
 from archive.curation.testimonies import (
-    chapter_values, check_version, commit_change, replace_chapters, replace_segments, segment_values,
+    chapter_values, commit_change, replace_chapters, replace_segments, segment_values,
 )
 from archive.formats.transcripts import RESTRICTED_MARKER, to_webvtt
 
