@@ -137,13 +137,20 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 
 def _empty_tables() -> None:
+    """Delete every row but the vocabularies', children first, and start the ids at 1 again.
+
+    DELETE rather than TRUNCATE on PostgreSQL: a test leaves a handful of rows, and TRUNCATE of twenty
+    tables costs about 200 ms (new files for every table) where DELETE costs about 2 ms.
+    """
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in VOCABULARY_TABLES]
     with db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(table.delete())
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
+            conn.execute(text(
+                "SELECT setval(s.seq, 1, false) FROM (SELECT pg_get_serial_sequence(t, 'id') AS seq "
+                "FROM unnest(CAST(:tables AS text[])) AS t) AS s WHERE s.seq IS NOT NULL"),
+                {"tables": [t.name for t in tables if "id" in t.c]})
 
 
 @pytest.fixture()
