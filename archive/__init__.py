@@ -65,4 +65,4 @@ def _register_blueprints(app: Flask) -> None:
                    curation_views, admin_views, language, api_views, themes_views, oai_views, citation_views,
                    exchange_views, publishing_views):
         app.register_blueprint(module.bp)
-    error_pages.init_app(app)
+    error_pages.init_app(app, json_for=api_views.is_api_request, json_error=api_views.json_error)

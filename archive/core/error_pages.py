@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from archive.interop import api_views as api_views
 
-
-def init_app(app: Flask) -> None:
-    """Render every HTTP error with the same plain template."""
+def init_app(app: Flask, json_for: Callable[[], bool], json_error: Callable[[HTTPException | None], Any]) -> None:
+    """Render every HTTP error with the same plain template; requests for which `json_for()` holds (the JSON
+    API's) get `json_error(error)` instead (None for an unexpected error)."""
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:
-        if api_views.is_api_request():  # the JSON API answers errors in JSON
-            return api_views.json_error(error)  # type: ignore[return-value]
+        if json_for():  # the JSON API answers errors in JSON
+            return json_error(error)  # type: ignore[no-any-return]
         return render_template("errors/error.html", code=error.code, name=_NAMES.get(error.code or 500, error.name),
                                description=_DESCRIPTIONS.get(error.code or 500, error.name)), error.code or 500
 
@@ -25,8 +26,8 @@ def init_app(app: Flask) -> None:
         # The message is left out: database errors quote the failing row, real names included.
         app.logger.error("unhandled %s.%s (message withheld)\n%s", type(error).__module__, type(error).__name__,
                          "".join(traceback.format_tb(error.__traceback__)))
-        if api_views.is_api_request():
-            return api_views.json_error(None)  # type: ignore[return-value]
+        if json_for():
+            return json_error(None)  # type: ignore[no-any-return]
         return render_template("errors/error.html", code=500, name=_NAMES[500],
                                description=_DESCRIPTIONS[500]), 500
 

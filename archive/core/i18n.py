@@ -219,3 +219,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["other_locale"] = other_locale
     app.jinja_env.globals["gender_label"] = gender_label
     app.jinja_env.globals["LOCALES"] = LOCALES
+
+
+def decade_label(decade: int) -> str:
+    """"1990s" / "1990년대"."""
+    return gettext("%(decade)ss", decade=decade)

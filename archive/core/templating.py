@@ -5,12 +5,11 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from archive.core.i18n import language_name
+from archive.core.i18n import decade_label, language_name
 from archive.policy import access
 from archive.policy.disclosure import Band
 from archive.formats import timecode
 from archive.formats.sanitize import clean_html, clean_snippet, excerpt
-from archive.public.hear import decade_label
 
 
 def duration(value: float | None) -> str:

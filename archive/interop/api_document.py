@@ -14,6 +14,7 @@ from archive.models import CATEGORY_SCHEMES, GENDERS, LANGUAGES, PLACE_KINDS, RO
 from archive.search.engine import FACETS
 from archive.interop.api_params import (
     DEFAULT_PER_PAGE,
+    MAX_ID,
     MAX_PAGE,
     MAX_PER_PAGE,
     SLUG_PATTERN,
@@ -21,7 +22,6 @@ from archive.interop.api_params import (
 from archive.search.requests import SORT_LABELS
 from archive.statistics.data import dataset_keys
 
-MAX_ID = 2_147_483_647
 VERSION = "2.0.0"  # 2.0: years as generalised ranges (birth, left_north, arrived_south, route year)
 
 

@@ -17,7 +17,6 @@ from archive.interop import api_document
 
 bp = Blueprint("api", __name__)
 PREFIX = "/api/"
-MAX_ID = api_document.MAX_ID
 
 
 def is_api_request() -> bool:
@@ -62,7 +61,7 @@ def _listing(listing: api.Listing, endpoint: str, **values: Any) -> Response:
 
 def _id(value: int) -> int:
     """Ids beyond the database's integer range cannot exist."""
-    if value > MAX_ID:
+    if value > api_params.MAX_ID:
         raise api_params.not_found()
     return value
 

@@ -15,7 +15,7 @@ from typing import Any
 from archive.media import copies
 from archive.policy import protected
 from archive.public import listening
-from archive.interop.api_document import MAX_ID
+from archive.interop.api_params import MAX_ID
 
 
 @dataclass(frozen=True)

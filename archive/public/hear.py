@@ -9,12 +9,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
-from archive.core.i18n import label
+from archive.core.i18n import decade_label, label
 from archive.core.paging import page_number, paginate
 from archive.formats.sanitize import excerpt
 from archive.models import Narrator, Place, RouteLeg, Testimony, Topic
@@ -166,11 +165,6 @@ def _facets(user: Any, query: HearQuery) -> tuple[list[FacetValue], list[FacetVa
         per_decade[year // 10 * 10] += count
     decades = [FacetValue(str(decade), decade_label(decade), per_decade[decade]) for decade in sorted(per_decade)]
     return topics, countries, decades
-
-
-def decade_label(decade: int) -> str:
-    """"1990s" / "1990년대"."""
-    return _("%(decade)ss", decade=decade)
 
 
 def cards(user: Any, testimonies: list[Testimony]) -> list[Card]:
