@@ -23,7 +23,7 @@ from archive.core.extensions import db
 from archive import models
 from archive.models import Narrator, Testimony, User
 from archive.curation import narrators as narrator_service
-from archive.search import sync as search_sync
+from archive.core import dispatch
 from archive.curation import testimonies as testimony_service
 from archive.accounts import users as user_service
 from archive.core.vocabulary import seed_vocabulary
@@ -228,7 +228,7 @@ class Factory:
                                   "interview_date": "2019-05"}
         values.update(data)
         # Each service call commits; the index is written once, when the testimony is complete.
-        with search_sync.deferred():
+        with dispatch.deferred():
             t = testimony_service.create_testimony(values, narrator)
             if segments is not None:
                 testimony_service.replace_transcript(t, segments, None)

@@ -10,8 +10,7 @@ After a flush that touches testimonies (inside the transaction, so a rollback un
   3. "public-copies"  archive.jobs.outbox      a `public_copy_outbox` row per touched testimony that has
                                                or had a recording
 After the commit (the outermost one, never a savepoint's), for the transaction's touched testimonies:
-  1. "search-outbox"  drain the outbox into the index (not inside `search_sync.deferred()`, which
-                      drains once at its end, nor with SEARCH_SYNC off)
+  1. "search-outbox"  drain the outbox into the index (not with SEARCH_SYNC off)
   2. "oai-records"    bring those testimonies' `oai_records` rows in line (unless OAI_SYNC_ON_COMMIT
                       is off); a failure is logged and left to the next harvest's full pass
   3. "public-copies"  hand the outbox rows to the job queue
@@ -24,12 +23,18 @@ A flush handler returns the testimonies it left work for (none: its after-commit
 run); an area without a flush handler hears of every touched testimony. An after-commit handler gets
 the ids gathered over every flush of the transaction.
 
+Inside `deferred()` (bulk work: imports, the test factories) the after-commit handlers wait: each runs
+once when the outermost block ends, with the ids of every commit made inside it, so a thousand saves
+write the index and the OAI records once, not a thousand times.
+
 `record` and `batches` are the two halves of an outbox table (`id`, `testimony_id`): rows written in
 the flush, taken oldest first after commit.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -37,6 +42,7 @@ from sqlalchemy import Delete, delete, event, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from archive.core.changes import touched_testimony_ids
+from archive.core.extensions import db
 
 ORDER = ("search-outbox", "oai-records", "public-copies")
 
@@ -46,6 +52,7 @@ CommitHandler = Callable[[Session, set[int]], None]
 _flush_handlers: dict[str, FlushHandler] = {}
 _commit_handlers: dict[str, CommitHandler] = {}
 _PENDING = "archive.dispatch"  # session.info: area name → ids its after-commit handler will get
+_deferred: ContextVar[dict[str, set[int]] | None] = ContextVar("archive.dispatch.deferred", default=None)
 
 
 def on_flush(name: str, handler: FlushHandler) -> None:
@@ -93,9 +100,37 @@ def _after_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a savepoint released: the work waits for the real commit
     pending: dict[str, set[int]] = session.info.pop(_PENDING, {})
+    batch = _deferred.get()
+    if batch is not None:
+        for name, ids in pending.items():
+            batch.setdefault(name, set()).update(ids)
+        return
+    _run(session, pending)
+
+
+def _run(session: Session, pending: dict[str, set[int]]) -> None:
     for name in ORDER:
         if pending.get(name) and name in _commit_handlers:
             _commit_handlers[name](session, pending[name])
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold the after-commit work of the commits inside; run each handler once at the end (see module doc).
+
+    A block inside another joins it. The work runs also when the block ends in an error: what was
+    committed before the error must still reach the index, the OAI records and the queue.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    batch: dict[str, set[int]] = {}
+    token = _deferred.set(batch)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+        _run(db.session(), batch)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:

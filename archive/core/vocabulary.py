@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -79,11 +81,24 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 
 def _place_index() -> dict[str, list[tuple[int, str]]]:
-    """Map every folded spelling to (place id, kind) pairs."""
+    """Map every folded spelling to (place id, kind) pairs.
+
+    The rows are read every time (a light query, so a place added by another process is seen at once);
+    folding hundreds of spellings is the costly part, done again only when the rows differ.
+    """
+    rows = tuple(tuple(row) for row in db.session.execute(select(
+        Place.id, Place.kind, Place.slug, Place.name_en, Place.name_ko, Place.mccune_reischauer,
+        Place.revised_romanization, Place.other_variants).order_by(Place.id)))
+    return _folded_index(rows)
+
+
+@lru_cache(maxsize=4)
+def _folded_index(rows: tuple[tuple[Any, ...], ...]) -> dict[str, list[tuple[int, str]]]:
     index: dict[str, list[tuple[int, str]]] = {}
-    for place in db.session.scalars(select(Place)):
-        for name in place.variants + [place.slug]:
-            index.setdefault(fold(name), []).append((place.id, place.kind))
+    for place_id, kind, slug, *names, other in rows:
+        spellings = dict.fromkeys(n for n in [*names, *(other or "").split("|"), slug] if n)
+        for name in spellings:
+            index.setdefault(fold(name), []).append((place_id, kind))
     return index
 
 

@@ -26,8 +26,7 @@ from archive.core.extensions import db
 from archive.media.files import MediaError, probe_media, resolve_media_path, store_upload
 from archive.models import Narrator, Testimony
 from archive.models.base import utcnow
-from archive.core import audit
-from archive.search import sync as search_sync
+from archive.core import audit, dispatch
 from archive.core.errors import ValidationError
 from archive.curation.narrators import apply_narrator, narrator_values
 from archive.curation.recordings import attach_stored
@@ -247,7 +246,7 @@ def import_jsonl(path: Path, root: Path, progress: Progress | None = None, actor
     """Validate the whole file, then create or update one testimony per line."""
     records = validate_file(Path(path), Path(root))
     report = ImportReport()
-    with search_sync.deferred():
+    with dispatch.deferred():
         for done, record in enumerate(records, start=1):
             outcome = _import_record(record, actor)
             setattr(report, outcome, getattr(report, outcome) + 1)

@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from contextvars import ContextVar
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,7 +34,6 @@ from archive.policy.protected import SegmentView, TestimonyView, audience_view
 from archive.core.vocabulary import DATA_DIR
 
 log = logging.getLogger(__name__)
-_deferred: ContextVar[bool] = ContextVar("search_deferred", default=False)
 
 
 def init_app(app: Flask) -> None:
@@ -125,21 +123,8 @@ def _record_outbox(session: Session, ids: set[int]) -> set[int]:
 
 
 def _drain_after_commit(session: Session, ids: set[int]) -> None:
-    if not _deferred.get() and current_app.config.get("SEARCH_SYNC", True):
+    if current_app.config.get("SEARCH_SYNC", True):
         drain_outbox()
-
-
-@contextmanager
-def deferred() -> Iterator[None]:
-    """Batch index work: commits inside only fill the outbox, drained once at the end."""
-    token = _deferred.set(True)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-        # Also after an error: whatever was committed before it must become searchable.
-        if current_app.config.get("SEARCH_SYNC", True):
-            drain_outbox()
 
 
 def drain_outbox(limit: int = 500, timeout: float = 30.0) -> int:

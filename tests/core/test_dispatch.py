@@ -21,7 +21,6 @@ from archive.curation.recordings import upload_recording
 from archive.interop import oai
 from archive import models
 from archive.models import OaiRecord, PublicCopyOutbox, SearchOutbox
-from archive.search import sync as search_sync
 from tests.media.samples import make_sample
 
 Calls = list[tuple[str, str, set[int]]]
@@ -158,15 +157,31 @@ def test_a_savepoint_waits_for_the_real_commit_and_its_rollback_forgets_nothing(
     assert count(SearchOutbox) == 0
 
 
-def test_deferred_search_still_batches_while_oai_follows_each_commit(app: Flask, factory: Any,
-                                                                    calls: Calls) -> None:
+def test_deferred_runs_each_handler_once_at_the_end_with_every_commits_ids(app: Flask, factory: Any,
+                                                                          calls: Calls) -> None:
+    t = factory.testimony()
+    other = factory.testimony()
+    calls.clear()
+    with dispatch.deferred():
+        testimony_service.update_testimony(t, {"title": "First"}, t.version)
+        with dispatch.deferred():  # a block inside another joins it
+            testimony_service.update_testimony(other, {"title": "Other"}, other.version)
+        testimony_service.update_testimony(t, {"title": "Second"}, t.version)
+        assert count(SearchOutbox) == 3  # the flushes wrote their rows; nothing has drained them yet
+        assert not [name for event, name, _ in calls if event == "commit"]
+    assert [(name, ids) for event, name, ids in calls if event == "commit"] == [
+        ("search-outbox", {t.id, other.id}), ("oai-records", {t.id, other.id})]
+    assert count(SearchOutbox) == 0
+    assert app.test_client().get("/api/v1/search?q=Second").get_json()["total"] == 1
+
+
+def test_deferred_work_still_runs_when_the_block_fails(app: Flask, factory: Any, calls: Calls) -> None:
     t = factory.testimony()
     calls.clear()
-    with search_sync.deferred():
-        testimony_service.update_testimony(t, {"title": "First"}, t.version)
-        testimony_service.update_testimony(t, {"title": "Second"}, t.version)
-        assert count(SearchOutbox) == 2  # the commit handler ran and left the rows for the end
-        assert [name for event, name, _ in calls if event == "commit"] == ["search-outbox", "oai-records"] * 2
+    with pytest.raises(RuntimeError), dispatch.deferred():
+        testimony_service.update_testimony(t, {"title": "Committed before the error"}, t.version)
+        raise RuntimeError
+    assert [name for event, name, _ in calls if event == "commit"] == ["search-outbox", "oai-records"]
     assert count(SearchOutbox) == 0
 
 

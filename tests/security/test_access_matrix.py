@@ -14,7 +14,7 @@ from archive.models import AuditEntry
 from archive import models
 from archive.policy import access
 from archive.curation import recordings
-from archive.search import sync as search_sync
+from archive.core import dispatch
 from archive.curation import testimonies
 from archive.curation import narrators as narrator_service
 
@@ -81,7 +81,7 @@ def _surfaces(app: Flask, t: models.Testimony) -> dict[str, str]:
 
 @pytest.fixture()
 def matrix(app: Flask) -> dict[str, models.Testimony]:
-    with search_sync.deferred():
+    with dispatch.deferred():
         return {level: make_testimony(level, f"word{chr(97 + i)}{chr(97 + i)}x") for i, level in enumerate(LEVELS)}
 
 

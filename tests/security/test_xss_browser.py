@@ -29,7 +29,7 @@ from archive.core.extensions import db
 from archive.models import Segment
 from archive.accounts import administration as accounts
 from archive.curation import narrators
-from archive.search import sync as search_sync
+from archive.core import dispatch
 from archive.curation import testimonies
 from archive.formats.transcripts import parse_transcript
 
@@ -178,7 +178,7 @@ def plant(payloads: list[str]) -> dict[str, Any]:
     n = len(payloads)
     small_count = -(-n // len(SINGLE_FIELDS))
     ids: dict[str, Any] = {"small": [], "small_narrators": []}
-    with search_sync.deferred():
+    with dispatch.deferred():
         for k in range(small_count):
             values = {}
             for j, (name, _, limit) in enumerate(SINGLE_FIELDS):

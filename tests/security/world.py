@@ -21,7 +21,7 @@ from tests.sound import wav_bytes
 from archive.models import Narrator, Testimony, User
 from archive.core.extensions import db
 from archive.curation import recordings
-from archive.search import sync as search_sync
+from archive.core import dispatch
 from archive.curation import testimonies
 from archive.accounts import users
 from archive.curation import narrators as narrator_service
@@ -153,7 +153,7 @@ class Planter:
 
     def plant_public(self) -> None:
         """Public testimonies, some carrying staff-only details (real names, notes, restricted passages)."""
-        with search_sync.deferred():  # index once at the end, not after every commit
+        with dispatch.deferred():  # index once at the end, not after every commit
             self._plant_public()
         # Theme pages list the public testimonies of their topics; the hidden ones are tagged "famine" too.
         theme_service.seed_themes()
@@ -237,7 +237,7 @@ class Planter:
 
     def plant_hidden(self) -> None:
         """One testimony per way of being hidden, with a marker in every curator-editable field."""
-        with search_sync.deferred():
+        with dispatch.deferred():
             for kind in HIDDEN_KINDS:
                 self._plant_hidden_kind(kind)
             # A restricted testimony of a narrator who also has public testimonies.
