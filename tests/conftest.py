@@ -218,6 +218,10 @@ class Factory:
         values.update(data)
         return narrator_service.create_narrator(values)
 
+    def batch(self) -> Any:
+        """Build several testimonies, then index them (and track their OAI records) once, at the end."""
+        return dispatch.deferred()
+
     def testimony(self, narrator: Narrator | None = None, *, segments: list[dict[str, Any]] | None = None,
                   route: list[dict[str, Any]] | None = None, tags: list[str] | None = None,
                   **data: Any) -> Testimony:

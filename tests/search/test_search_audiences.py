@@ -69,17 +69,18 @@ def hidden_testimony(factory: Any, kind: str, text: str) -> models.Testimony:
 def visible(app: Flask, factory: Any) -> dict[str, models.Testimony]:
     """Public and researchers-only testimonies whose words the hidden ones share."""
     made = {}
-    for i, (text, arrived) in enumerate([
-        ("the harvest failed and we went to the river", 2006),
-        ("harvest harvest, the whole harvest was taken", 2008),
-        ("we crossed the river in winter", 2012),
-        ("the harvest of the river villages", 2001),
-    ]):
-        n = factory.narrator(arrived_south_year=arrived, left_north_year=arrived - 1)
-        made[f"public{i}"] = factory.testimony(n, title=f"Story {i}", segments=[seg(text, 0), seg("after that", 8)],
-                                               tags=["famine"])
-    made["researchers"] = factory.testimony(title="Researchers' story", access="researchers",
-                                            segments=[seg("the harvest by the river was poor", 0)])
+    with factory.batch():  # index and OAI records written once, for all of them
+        for i, (text, arrived) in enumerate([
+            ("the harvest failed and we went to the river", 2006),
+            ("harvest harvest, the whole harvest was taken", 2008),
+            ("we crossed the river in winter", 2012),
+            ("the harvest of the river villages", 2001),
+        ]):
+            n = factory.narrator(arrived_south_year=arrived, left_north_year=arrived - 1)
+            made[f"public{i}"] = factory.testimony(n, title=f"Story {i}", segments=[seg(text, 0), seg("after that", 8)],
+                                                   tags=["famine"])
+        made["researchers"] = factory.testimony(title="Researchers' story", access="researchers",
+                                                segments=[seg("the harvest by the river was poor", 0)])
     return made
 
 
@@ -163,10 +164,11 @@ def test_real_name_in_a_speaker_label_is_neither_shown_nor_findable(app: Flask, 
 def profiles(app: Flask, factory: Any) -> dict[str, models.Testimony]:
     """Narrators arriving in 2005, 2007 and 2009 (one band), one in 2012; one home town each."""
     made = {}
-    for year in (2005, 2007, 2009, 2012):
-        n = factory.narrator(arrived_south_year=year, left_north_year=year - 1, birth_year=1978,
-                             origin_province="Ryanggang", origin_place="Hyesan")
-        made[year] = factory.testimony(n, title=f"Arrival story {year}", segments=[seg("the market in town", 0)])
+    with factory.batch():  # index and OAI records written once, for all of them
+        for year in (2005, 2007, 2009, 2012):
+            n = factory.narrator(arrived_south_year=year, left_north_year=year - 1, birth_year=1978,
+                                 origin_province="Ryanggang", origin_place="Hyesan")
+            made[year] = factory.testimony(n, title=f"Arrival story {year}", segments=[seg("the market in town", 0)])
     return made
 
 

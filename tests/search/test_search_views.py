@@ -16,13 +16,14 @@ def seg(text: str, start: float = 0, restricted: bool = False) -> dict[str, Any]
 def corpus(app: Flask, factory: Any) -> dict[str, Any]:
     """Six public testimonies from North Hamgyong (2009) and one from Ryanggang (2012)."""
     made = {"nh": [], "ry": None}
-    for i in range(6):
-        n = factory.narrator(origin_province="North Hamgyong", arrived_south_year=2009, left_north_year=2008)
-        made["nh"].append(factory.testimony(n, segments=[seg("we crossed the river at night", 10),
-                                                         seg(f"the broker waited {i}", 65)], tags=["brokers"]))
-    n = factory.narrator(origin_province="Ryanggang", arrived_south_year=2012, left_north_year=2011)
-    made["ry"] = factory.testimony(n, segments=[seg("the broker took us to Laos", 30),
-                                                seg("secretword hidden passage", 40, restricted=True)])
+    with factory.batch():  # index and OAI records written once, for all of them
+        for i in range(6):
+            n = factory.narrator(origin_province="North Hamgyong", arrived_south_year=2009, left_north_year=2008)
+            made["nh"].append(factory.testimony(n, segments=[seg("we crossed the river at night", 10),
+                                                             seg(f"the broker waited {i}", 65)], tags=["brokers"]))
+        n = factory.narrator(origin_province="Ryanggang", arrived_south_year=2012, left_north_year=2011)
+        made["ry"] = factory.testimony(n, segments=[seg("the broker took us to Laos", 30),
+                                                    seg("secretword hidden passage", 40, restricted=True)])
     return made
 
 
