@@ -32,6 +32,8 @@ from archive.core.vocabulary import seed_vocabulary
 # second). Set in the environment so that every app the tests build, in this process or a server process
 # they start, uses it; production keeps scrypt (tests/security/test_accounts.py checks the default).
 os.environ.setdefault("ARCHIVE_PASSWORD_HASH_METHOD", "pbkdf2:sha256:1")
+# Commits do not wait for the disk (the test databases are thrown away; archive/core/extensions.py).
+os.environ.setdefault("ARCHIVE_UNSAFE_FAST_COMMITS", "1")
 
 pytest_plugins = ["tests.security.summary"]
 
