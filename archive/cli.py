@@ -6,20 +6,20 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from archive.jobs.cli import jobs_cli
 from archive.models import ROLES
 from archive.curation import imports
 from archive.search import sync as search_sync
 from archive.accounts import users
+from archive.core.commands import ArchiveGroup
 from archive.core.errors import ValidationError
 from archive.themes.pages import seed_themes
 from archive.core.vocabulary import seed_vocabulary
 
-archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
-users_cli = AppGroup("users", help="Manage accounts.")
-search_cli = AppGroup("search", help="Maintain the search index.")
+archive_cli = ArchiveGroup("archive", help="Import and maintain testimonies.")
+users_cli = ArchiveGroup("users", help="Manage accounts.")
+search_cli = ArchiveGroup("search", help="Maintain the search index.")
 
 
 @archive_cli.command("seed")
