@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.core.extensions import db
-from archive.models import Category, Place, Topic
+from archive.models import Category, Place, Topic, VocabularyRedirect
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CATEGORY_FILES = {
@@ -120,7 +120,7 @@ def find_category(scheme: str, value: str) -> Category | None:
     for category in db.session.scalars(select(Category).where(Category.scheme == scheme)):
         if wanted in (fold(category.slug), fold(category.label_en), fold(category.label_ko or "-")):
             return category
-    return None
+    return _redirected(Category, scheme, value)
 
 
 def find_topic(value: str) -> Topic | None:
@@ -131,7 +131,14 @@ def find_topic(value: str) -> Topic | None:
     for topic in db.session.scalars(select(Topic)):
         if wanted in (fold(topic.slug), fold(topic.label_en), fold(topic.label_ko)):
             return topic
-    return None
+    return _redirected(Topic, "topic", value)
+
+
+def _redirected(model: type, vocabulary: str, value: str) -> Any:
+    """The term an old slug (of a renamed or merged term) now points to, or None."""
+    target_id = db.session.scalar(select(VocabularyRedirect.target_id).where(
+        VocabularyRedirect.vocabulary == vocabulary, VocabularyRedirect.old_slug == slugify(value)))
+    return None if target_id is None else db.session.get(model, target_id)
 
 
 def places_of_kind(*kinds: str) -> list[Place]:
@@ -144,6 +151,6 @@ def categories(scheme: str) -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.scheme == scheme).order_by(Category.position)))
 
 
-def all_topics() -> list[Topic]:
-    """Every topic, by slug."""
-    return list(db.session.scalars(select(Topic).order_by(Topic.label_en)))
+def all_topics(keep: tuple[str, ...] | list[str] = ()) -> list[Topic]:
+    """Every topic in use, by English label: retired ones only when their slug is in `keep`."""
+    return [t for t in db.session.scalars(select(Topic).order_by(Topic.label_en)) if not t.retired or t.slug in keep]

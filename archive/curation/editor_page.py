@@ -81,7 +81,7 @@ def with_choices(form: Any) -> Any:
     elif isinstance(form, forms.RouteForm):
         form.set_choices(forms.select_choices(places_of_kind("country"), place_label))
     elif isinstance(form, forms.TagsForm):
-        form.tags.choices = forms.options((t.slug, both_languages(t, "{} · {}")) for t in all_topics())
+        form.tags.choices = forms.options((t.slug, both_languages(t, "{} · {}")) for t in all_topics(keep=form.tags.data or []))
     return form
 
 
