@@ -38,11 +38,11 @@ class Field:
 
 LABELS = {"topic": ("label_en", "label_ko"), "place": ("name_en", "name_ko")}
 FIELDS: dict[str, tuple[Field, ...]] = {
-    "topic": (Field("slug", 80), Field("label_en", 160, True), Field("label_ko", 160, True),
+    "topic": (Field("slug", 80), Field("label_en", 160, True), Field("label_ko", 160),
               Field("description", 2000)),
-    "place": (Field("slug", 80), Field("name_en", 120, True), Field("name_ko", 120, True),
+    "place": (Field("slug", 80), Field("name_en", 120, True), Field("name_ko", 120),
               Field("mccune_reischauer", 160), Field("revised_romanization", 160), Field("other_variants", 2000)),
-    **{scheme: (Field("slug", 80), Field("label_en", 160, True), Field("label_ko", 160, True))
+    **{scheme: (Field("slug", 80), Field("label_en", 160, True), Field("label_ko", 160))
        for scheme in CATEGORY_SCHEMES},
 }
 # Kinds of place that lie in a province (their parent).
