@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import current_app, has_app_context
-from flask.cli import AppGroup
+from flask import Flask, current_app, has_app_context
+from flask.cli import AppGroup, ScriptInfo
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -24,13 +24,14 @@ def is_unmigrated(error: BaseException) -> bool:
     return any(marker in str(original).lower() for marker in _SQLITE_MISSING)
 
 
-def unmigrated_message(error: BaseException) -> str:
+def unmigrated_message(error: BaseException, app: Flask | None = None) -> str:
     """One line: which database, what is missing, and the command that fixes it."""
     where, data_dir = "The database", None
-    if has_app_context():
-        url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    app = app or (current_app._get_current_object() if has_app_context() else None)  # type: ignore[attr-defined]
+    if app is not None:
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
         where = f"The database {url.render_as_string(hide_password=True)}"
-        data_dir = current_app.config.get("ARCHIVE_DATA_DIR")
+        data_dir = app.config.get("ARCHIVE_DATA_DIR")
     detail = str(getattr(error, "orig", error)).splitlines()[0]
     same_dir = f" with the same ARCHIVE_DATA_DIR ({data_dir})" if data_dir else ""
     return (f"{where} is not migrated ({detail}): run `make migrate` or "
@@ -46,4 +47,5 @@ class ArchiveGroup(AppGroup):
         except (OperationalError, ProgrammingError) as error:
             if not is_unmigrated(error):
                 raise
-            raise click.ClickException(unmigrated_message(error)) from None
+            # The command's app context has ended by now; the script info still holds its app.
+            raise click.ClickException(unmigrated_message(error, ctx.ensure_object(ScriptInfo).load_app())) from None
