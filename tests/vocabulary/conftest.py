@@ -12,24 +12,28 @@ from archive.core.extensions import db
 from archive.models import Category, Place, Topic
 
 TABLES = (Place.__table__, Category.__table__, Topic.__table__)
+Snapshot = dict[str, list[dict[str, Any]]]
 
 
-@pytest.fixture(autouse=True)
-def vocabulary_restored(app: Flask) -> Iterator[None]:
+def snapshot() -> Snapshot:
+    """Every row of the vocabulary tables (inside an app context)."""
     saved = {table.name: [dict(row._mapping) for row in db.session.execute(select(table))] for table in TABLES}
     db.session.commit()
-    yield
-    db.session.rollback()
+    return saved
+
+
+def restore(saved: Snapshot) -> None:
+    """Empty the other tables (their rows may point at terms a test added) and put the vocabularies back."""
     from tests.conftest import _empty_tables
 
+    db.session.rollback()
     _empty_tables()
     with db.engine.begin() as conn:
-        for table in TABLES:
-            conn.execute(table.update().values(parent_id=None)) if table is Place.__table__ else None
+        conn.execute(Place.__table__.update().values(parent_id=None))
         for table in reversed(TABLES):
             conn.execute(delete(table))
         for table in TABLES:
-            rows: list[dict[str, Any]] = saved[table.name]
+            rows = saved[table.name]
             if table is Place.__table__:
                 conn.execute(insert(table), [{**row, "parent_id": None} for row in rows])
                 for row in rows:
@@ -38,3 +42,10 @@ def vocabulary_restored(app: Flask) -> Iterator[None]:
             else:
                 conn.execute(insert(table), rows)
     db.session.expire_all()
+
+
+@pytest.fixture(autouse=True)
+def vocabulary_restored(app: Flask) -> Iterator[None]:
+    saved = snapshot()
+    yield
+    restore(saved)
