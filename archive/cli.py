@@ -55,8 +55,9 @@ def import_command(file: Path, media_root: Path | None, new_topics: bool) -> Non
             click.echo(f"{len(unknown)} tag(s) are not in the topic vocabulary; run again with --new-topics to add "
                        "them as new topics.", err=True)
         sys.exit(1)
+    added = f", {len(report.new_topics)} new topics" if report.new_topics else ""
     click.echo(f"Imported {report.created} new and updated {report.updated} testimonies "
-               f"({report.unchanged} unchanged){f', {len(report.new_topics)} new topics' if report.new_topics else ''}.")
+               f"({report.unchanged} unchanged){added}.")
 
 
 @archive_cli.command("load-demo")

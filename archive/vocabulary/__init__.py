@@ -1,1 +1,1 @@
-"""Vocabulary management: curators add, rename, merge and retire topics, places and categories; CSV round trip; old slugs redirect."""
+"""Vocabulary management: curators add, rename, merge and retire terms; CSV round trip; old slugs redirect."""

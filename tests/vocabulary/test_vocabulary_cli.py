@@ -117,3 +117,12 @@ def test_a_bad_file_names_each_line_and_writes_nothing(app: Flask, runner: Flask
     path.write_bytes(b"vocabulary,slug\ntopic,\xff\n")
     result = runner.invoke(args=["archive", "import-vocabulary", str(path)])
     assert result.exit_code == 1 and "line 2: the file is not valid UTF-8 text" in result.output
+
+
+def test_seeding_again_does_not_bring_back_a_merged_or_renamed_term(app: Flask, runner: FlaskCliRunner) -> None:
+    terms.merge_terms(find_topic("brokers"), find_topic("human-trafficking"))
+    terms.update_term(find_place("Chongjin", ("city",)), {"slug": "chongjin-city"})
+    result = runner.invoke(args=["archive", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Vocabulary: 0 places, 0 categories, 0 topics added." in result.output
+    assert find_topic("brokers").slug == "human-trafficking"

@@ -113,3 +113,17 @@ def test_retire_and_bring_back(client: FlaskClient, curator: Any) -> None:
     db.session.expire_all()
     assert not find_topic("diplomacy").retired
     assert client.post(path + "/retire", data={"retired": "1"}).status_code == 400
+
+
+def test_retired_terms_leave_the_selects_but_stay_where_chosen(client: FlaskClient, curator: Any,
+                                                               factory: Any) -> None:
+    narrator = factory.narrator(origin_province="Kaesong")
+    t = factory.testimony(narrator, tags=["diplomacy"])
+    for term in (find_place("Kaesong", ("province",)), find_topic("diplomacy")):
+        terms.set_retired(term, True)
+    assert 'value="kaesong"' not in html_of(client.get("/curate/narrators/new"))
+    assert 'value="kaesong"' in html_of(client.get(f"/curate/narrators/{narrator.id}"))
+    editor = html_of(client.get(f"/curate/testimonies/{t.id}"))
+    assert 'value="diplomacy"' in editor
+    other = factory.testimony(tags=["famine"])
+    assert 'value="diplomacy"' not in html_of(client.get(f"/curate/testimonies/{other.id}"))
