@@ -65,7 +65,8 @@ def _moved(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         return {}
     rows = db.session.execute(select(VocabularyRedirect.vocabulary, VocabularyRedirect.old_slug,
                                      VocabularyRedirect.target_id)
-                              .where(VocabularyRedirect.old_slug.in_({slug for _v, slug in wanted}))).all()
+                              .where(VocabularyRedirect.vocabulary.in_({v for v, _slug in wanted}),
+                                     VocabularyRedirect.old_slug.in_({slug for _v, slug in wanted}))).all()
     moved = {}
     for vocabulary, old_slug, _target in rows:
         if (vocabulary, old_slug) in wanted:
