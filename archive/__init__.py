@@ -60,9 +60,10 @@ def _register_blueprints(app: Flask) -> None:
     from archive.search import views as search_views
     from archive.statistics import views as statistics_views
     from archive.themes import views as themes_views
+    from archive.vocabulary import views as vocabulary_views
 
     for module in (public_views, listen_views, media_views, search_views, statistics_views, auth_views,
                    curation_views, admin_views, language, api_views, themes_views, oai_views, citation_views,
-                   exchange_views, publishing_views):
+                   exchange_views, publishing_views, vocabulary_views):
         app.register_blueprint(module.bp)
     error_pages.init_app(app, json_for=api_views.is_api_request, json_error=api_views.json_error)

@@ -1,4 +1,4 @@
-"""Flask commands: archive (import, load-demo), users, search."""
+"""Flask commands: archive (import, load-demo, vocabularies), users, search."""
 from __future__ import annotations
 
 import sys
@@ -6,20 +6,20 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from archive.jobs.cli import jobs_cli
 from archive.models import ROLES
 from archive.curation import imports
 from archive.search import sync as search_sync
 from archive.accounts import users
+from archive.core.commands import ArchiveGroup
 from archive.core.errors import ValidationError
 from archive.themes.pages import seed_themes
 from archive.core.vocabulary import seed_vocabulary
 
-archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
-users_cli = AppGroup("users", help="Manage accounts.")
-search_cli = AppGroup("search", help="Maintain the search index.")
+archive_cli = ArchiveGroup("archive", help="Import and maintain testimonies.")
+users_cli = ArchiveGroup("users", help="Manage accounts.")
+search_cli = ArchiveGroup("search", help="Maintain the search index.")
 
 
 @archive_cli.command("seed")
@@ -34,18 +34,30 @@ def seed_command() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--media-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Directory that the `media` and `transcript_vtt` paths are relative to (default: the file's directory).")
-def import_command(file: Path, media_root: Path | None) -> None:
+@click.option("--new-topics", is_flag=True,
+              help="Add the file's tags that are not in the topic vocabulary as new topics (listed first).")
+def import_command(file: Path, media_root: Path | None, new_topics: bool) -> None:
     """Import testimonies from a JSON Lines file (validated whole before anything is written)."""
     seed_vocabulary()
+    unknown = imports.unknown_topics(file)
+    if new_topics and unknown:
+        click.echo(f"New topics ({len(unknown)}), added with their English label once the whole file is valid; "
+                   "give each a Korean label on the Vocabularies page (/curate/vocabulary/topic):")
+        for tag, line in unknown.items():
+            click.echo(f"  {tag!r} (first on line {line})")
     try:
-        report = imports.import_jsonl(file, media_root or file.parent, progress=_progress_bar)
+        report = imports.import_jsonl(file, media_root or file.parent, progress=_progress_bar, new_topics=new_topics)
     except imports.ImportProblems as problems:
         click.echo(f"{file}: {len(problems.problems)} problem(s); nothing was imported.", err=True)
         for problem in problems.problems:
             click.echo(f"  {problem}", err=True)
+        if unknown and not new_topics:
+            click.echo(f"{len(unknown)} tag(s) are not in the topic vocabulary; run again with --new-topics to add "
+                       "them as new topics.", err=True)
         sys.exit(1)
+    added = f", {len(report.new_topics)} new topics" if report.new_topics else ""
     click.echo(f"Imported {report.created} new and updated {report.updated} testimonies "
-               f"({report.unchanged} unchanged).")
+               f"({report.unchanged} unchanged){added}.")
 
 
 @archive_cli.command("load-demo")
@@ -85,6 +97,49 @@ def import_ohms_command(external_id: str, file: Path, with_transcript: bool) -> 
     done = [f"{result.chapters} chapters"] if result.chapters is not None else []
     done += [f"{result.segments} transcript segments"] if result.segments is not None else []
     click.echo(f"Imported {' and '.join(done)} into {external_id}.")
+
+
+@archive_cli.command("export-vocabulary")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+def export_vocabulary_command(file: Path) -> None:
+    """Write every topic, place and category to a CSV file ("-" for standard output)."""
+    from archive.vocabulary import exchange
+
+    text = exchange.export_csv()
+    if str(file) == "-":
+        click.echo(text.removeprefix("\ufeff"), nl=False)
+    else:
+        file.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"Wrote {text.count(chr(10)) - 1} terms to {file}.", err=True)
+
+
+@archive_cli.command("import-vocabulary")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_vocabulary_command(file: Path) -> None:
+    """Add and update topics, places and categories from a CSV file as `export-vocabulary` writes it."""
+    from archive.vocabulary import exchange
+
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = file.read_bytes()[: error.start].count(b"\n") + 1
+        click.echo(f"{file}: line {line}: the file is not valid UTF-8 text; save it as UTF-8 CSV. Nothing was "
+                   "imported.", err=True)
+        sys.exit(1)
+    try:
+        report = exchange.import_csv(text)
+    except ValidationError as error:
+        problems = [message if where in ("file", "__all__") else f"{where}: {message}"
+                    for where, messages in error.errors.items() for message in messages]
+        click.echo(f"{file}: {len(problems)} problem(s); nothing was imported.", err=True)
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    click.echo(f"Vocabulary: {len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged.")
+    for name in report.added:
+        click.echo(f"  added {name}")
+    for name in report.changed:
+        click.echo(f"  changed {name}")
 
 
 @users_cli.command("create")

@@ -6,12 +6,13 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 
 from archive.core.extensions import db
-from archive.models import Category, Place, Topic
+from archive.models import Category, Place, Topic, VocabularyRedirect
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CATEGORY_FILES = {
@@ -42,9 +43,12 @@ def age_group(age: int | None) -> str | None:
 
 
 def seed_vocabulary() -> dict[str, int]:
-    """Insert missing places, categories and topics; existing rows are left as they are."""
+    """Insert missing places, categories and topics; existing rows (and renamed or merged ones) are left as they are."""
     added = {"places": 0, "categories": 0, "topics": 0}
-    existing = set(db.session.scalars(select(Place.slug)))
+    # A slug a curator renamed or merged away is not seeded again: it lives on as a redirect.
+    moved = {(v, slug) for v, slug in db.session.execute(
+        select(VocabularyRedirect.vocabulary, VocabularyRedirect.old_slug))}
+    existing = set(db.session.scalars(select(Place.slug))) | {slug for v, slug in moved if v == "place"}
     for row in _read_csv("places.csv"):
         slug = slugify(row["english"])
         if slug in existing:
@@ -56,7 +60,7 @@ def seed_vocabulary() -> dict[str, int]:
         ))
         existing.add(slug)
         added["places"] += 1
-    existing_categories = {(c.scheme, c.slug) for c in db.session.scalars(select(Category))}
+    existing_categories = {(c.scheme, c.slug) for c in db.session.scalars(select(Category))} | moved
     for scheme, filename in CATEGORY_FILES.items():
         for position, row in enumerate(_read_csv(filename)):
             slug = slugify(row["category"])
@@ -65,7 +69,7 @@ def seed_vocabulary() -> dict[str, int]:
             db.session.add(Category(scheme=scheme, slug=slug, label_en=row["category"],
                                     label_ko=row.get("category_ko") or "", position=position))
             added["categories"] += 1
-    existing_topics = set(db.session.scalars(select(Topic.slug)))
+    existing_topics = set(db.session.scalars(select(Topic.slug))) | {slug for v, slug in moved if v == "topic"}
     for row in _read_csv("topics.csv"):
         if row["slug"] not in existing_topics:
             db.session.add(Topic(slug=row["slug"], label_en=row["label_en"], label_ko=row["label_ko"],
@@ -120,7 +124,7 @@ def find_category(scheme: str, value: str) -> Category | None:
     for category in db.session.scalars(select(Category).where(Category.scheme == scheme)):
         if wanted in (fold(category.slug), fold(category.label_en), fold(category.label_ko or "-")):
             return category
-    return None
+    return _redirected(Category, scheme, value)
 
 
 def find_topic(value: str) -> Topic | None:
@@ -131,19 +135,28 @@ def find_topic(value: str) -> Topic | None:
     for topic in db.session.scalars(select(Topic)):
         if wanted in (fold(topic.slug), fold(topic.label_en), fold(topic.label_ko)):
             return topic
-    return None
+    return _redirected(Topic, "topic", value)
 
 
-def places_of_kind(*kinds: str) -> list[Place]:
-    """Places of the given kinds in English alphabetical order."""
-    return list(db.session.scalars(select(Place).where(Place.kind.in_(kinds)).order_by(Place.name_en)))
+def _redirected(model: type, vocabulary: str, value: str) -> Any:
+    """The term an old slug (of a renamed or merged term) now points to, or None."""
+    target_id = db.session.scalar(select(VocabularyRedirect.target_id).where(
+        VocabularyRedirect.vocabulary == vocabulary, VocabularyRedirect.old_slug == slugify(value)))
+    return None if target_id is None else db.session.get(model, target_id)
 
 
-def categories(scheme: str) -> list[Category]:
-    """Categories of one scheme in the order of the official tables."""
-    return list(db.session.scalars(select(Category).where(Category.scheme == scheme).order_by(Category.position)))
+def places_of_kind(*kinds: str, keep: Iterable[str] | None = None) -> list[Place]:
+    """Places of the given kinds in English alphabetical order; with `keep`, retired ones only if their slug is in it."""
+    rows = db.session.scalars(select(Place).where(Place.kind.in_(kinds)).order_by(Place.name_en))
+    return [p for p in rows if keep is None or not p.retired or p.slug in keep]
 
 
-def all_topics() -> list[Topic]:
-    """Every topic, by slug."""
-    return list(db.session.scalars(select(Topic).order_by(Topic.label_en)))
+def categories(scheme: str, keep: Iterable[str] | None = None) -> list[Category]:
+    """Categories of one scheme in the order of the official tables; with `keep`, as for places."""
+    rows = db.session.scalars(select(Category).where(Category.scheme == scheme).order_by(Category.position))
+    return [c for c in rows if keep is None or not c.retired or c.slug in keep]
+
+
+def all_topics(keep: tuple[str, ...] | list[str] = ()) -> list[Topic]:
+    """Every topic in use, by English label: retired ones only when their slug is in `keep`."""
+    return [t for t in db.session.scalars(select(Topic).order_by(Topic.label_en)) if not t.retired or t.slug in keep]

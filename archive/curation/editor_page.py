@@ -63,25 +63,35 @@ def place_label(place: Any) -> str:
     return both_languages(place)
 
 
-def category_choices(scheme: str) -> list[SelectChoice]:
-    return forms.select_choices(categories(scheme), both_languages)
+def category_choices(scheme: str, keep: set[str]) -> list[SelectChoice]:
+    return forms.select_choices(categories(scheme, keep=keep), both_languages)
+
+
+def chosen(data: Any) -> set[str]:
+    """Every text value of a form's (nested) data: the terms it already holds stay offered even when retired."""
+    if isinstance(data, dict):
+        return set().union(*(chosen(v) for v in data.values())) if data else set()
+    if isinstance(data, list | tuple):
+        return set().union(*(chosen(v) for v in data)) if data else set()
+    return {data} if isinstance(data, str) and data else set()
 
 
 def with_choices(form: Any) -> Any:
-    """Fill the select options each form needs from the vocabularies."""
+    """Fill the select options each form needs from the vocabularies (retired terms only where already chosen)."""
+    keep = chosen(form.data)
     if isinstance(form, forms.NarratorForm):
-        form.set_choices(forms.select_choices(places_of_kind("province"), place_label),
-                         forms.select_choices(sorted(places_of_kind("city", "province", "camp"),
+        form.set_choices(forms.select_choices(places_of_kind("province", keep=keep), place_label),
+                         forms.select_choices(sorted(places_of_kind("city", "province", "camp", keep=keep),
                                                      key=lambda p: (str(PLACE_GROUPS[p.kind]), p.name_en)),
                                               place_label, lambda p: str(PLACE_GROUPS[p.kind])),
-                         category_choices("occupation"), category_choices("education"),
-                         category_choices("residence"))
+                         category_choices("occupation", keep), category_choices("education", keep),
+                         category_choices("residence", keep))
     elif isinstance(form, forms.TestimonyFieldsForm):
         form.narrator.choices = narrator_choices()
     elif isinstance(form, forms.RouteForm):
-        form.set_choices(forms.select_choices(places_of_kind("country"), place_label))
+        form.set_choices(forms.select_choices(places_of_kind("country", keep=keep), place_label))
     elif isinstance(form, forms.TagsForm):
-        form.tags.choices = forms.options((t.slug, both_languages(t, "{} · {}")) for t in all_topics())
+        form.tags.choices = forms.options((t.slug, both_languages(t, "{} · {}")) for t in all_topics(keep=keep))
     return form
 
 

@@ -35,7 +35,8 @@ from archive.curation.testimonies import (
     chapter_values, replace_chapters, replace_route, replace_segments, route_values, segment_values,
     testimony_values, topic_values,
 )
-from archive.core.vocabulary import DATA_DIR
+from archive.core.vocabulary import DATA_DIR, find_topic, fold
+from archive.vocabulary.terms import add_imported_topics
 from archive.formats.transcripts import TranscriptError, parse_transcript
 
 DEMO_FILE = PROJECT_ROOT / "archive" / "demo" / "collection.jsonl"
@@ -79,6 +80,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     external_ids: list[str] = field(default_factory=list)
+    new_topics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -242,10 +244,44 @@ def _transcript_problems(error: TranscriptError) -> list[str]:
     return [_("line %(line)s: %(problem)s", line=line, problem=msg) if line else msg for line, msg in error.problems]
 
 
-def import_jsonl(path: Path, root: Path, progress: Progress | None = None, actor: Any = None) -> ImportReport:
-    """Validate the whole file, then create or update one testimony per line."""
-    records = validate_file(Path(path), Path(root))
-    report = ImportReport()
+def unknown_topics(path: Path) -> dict[str, int]:
+    """The tags of an import file that no topic (slug, label or old slug) answers to, with their first line."""
+    found: dict[str, int] = {}
+    folded: set[str] = set()
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return found  # validate_file reports it
+    for number, line in enumerate(text.split("\n"), start=1):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        tags = data.get("tags") if isinstance(data, dict) else None
+        for tag in tags if isinstance(tags, list) else []:
+            if isinstance(tag, str) and tag.strip() and fold(tag) not in folded and find_topic(tag) is None:
+                folded.add(fold(tag))
+                found[tag.strip()] = number
+    return found
+
+
+def import_jsonl(path: Path, root: Path, progress: Progress | None = None, actor: Any = None,
+                 new_topics: bool = False) -> ImportReport:
+    """Validate the whole file, then create or update one testimony per line.
+
+    With `new_topics`, tags no topic answers to become topics first (English label as given, Korean
+    label left for a curator), committed only once the whole file is valid with them.
+    """
+    added = []
+    if new_topics:
+        added = add_imported_topics(list(unknown_topics(path)), source=Path(path).name, actor=actor)
+    try:
+        records = validate_file(Path(path), Path(root))
+    except ImportProblems:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    report = ImportReport(new_topics=[topic.slug for topic in added])
     with dispatch.deferred():
         for done, record in enumerate(records, start=1):
             outcome = _import_record(record, actor)

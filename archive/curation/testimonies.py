@@ -82,19 +82,27 @@ def route_values(legs: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return out
 
 
-def topic_values(tags: Iterable[str] | None) -> list[Topic]:
-    """Resolve tags against the controlled vocabulary."""
+def topic_values(tags: Iterable[str] | None, keep: Iterable[str] = ()) -> list[Topic]:
+    """Resolve tags against the controlled vocabulary (a retired topic only if its slug is in `keep`)."""
+    keep = set(keep)
     topics: list[Topic] = []
     unknown: list[str] = []
+    retired: list[str] = []
     for tag in tags or []:
         topic = find_topic(str(tag))
         if topic is None:
             unknown.append(str(tag)[:60])
+        elif topic.retired and topic.slug not in keep:
+            retired.append(topic.slug)
         elif topic not in topics:
             topics.append(topic)
+    problems = []
     if unknown:
-        listed = ", ".join(map(repr, unknown))
-        raise ValidationError({"tags": [_("not in the topic vocabulary: %(tags)s", tags=listed)]})
+        problems.append(_("not in the topic vocabulary: %(tags)s", tags=", ".join(map(repr, unknown))))
+    if retired:
+        problems.append(_("retired from the topic vocabulary: %(tags)s", tags=", ".join(map(repr, retired))))
+    if problems:
+        raise ValidationError({"tags": problems})
     return topics
 
 
@@ -221,8 +229,8 @@ def replace_route(testimony: Testimony, legs: list[dict[str, Any]]) -> None:
 def set_topics(testimony: Testimony, tags: list[str], expected_version: int | None, actor: Any = None) -> Testimony:
     """Replace the testimony's tags with terms from the vocabulary."""
     check_version(testimony, expected_version)
-    topics = topic_values(tags)
     old = [t.slug for t in testimony.topics]
+    topics = topic_values(tags, keep=old)
     testimony.topics = topics
     return commit_change(testimony, "testimony.tags", {"tags": [old, [t.slug for t in topics]]}, actor)
 

@@ -5,9 +5,10 @@ import logging
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
-jobs_cli = AppGroup("jobs", help="Run and inspect the background job queue (public copies of recordings).")
+from archive.core.commands import ArchiveGroup
+
+jobs_cli = ArchiveGroup("jobs", help="Run and inspect the background job queue (public copies of recordings).")
 
 
 @jobs_cli.command("run")

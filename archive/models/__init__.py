@@ -20,10 +20,10 @@ from archive.models.testimonies import (
     testimony_topics,
 )
 from archive.models.users import ROLES, AuditEntry, User
-from archive.models.vocabulary import CATEGORY_SCHEMES, PLACE_KINDS, Category, Place, Topic
+from archive.models.vocabulary import CATEGORY_SCHEMES, PLACE_KINDS, VOCABULARIES, Category, Place, Topic, VocabularyRedirect
 
 __all__ = [
     "ACCESS_LEVELS", "CATEGORY_SCHEMES", "GENDERS", "LANGUAGES", "PLACE_KINDS", "ROLES", "ROUTE_EVENTS", "STATUSES",
     "AuditEntry", "Category", "Chapter", "Narrator", "Place", "Recording", "RouteLeg", "SearchOutbox", "Segment", "SensitiveTerm",
-    "Testimony", "Topic", "User", "testimony_topics",
+    "Testimony", "Topic", "User", "VOCABULARIES", "VocabularyRedirect", "testimony_topics",
 ]

@@ -50,7 +50,7 @@ def detail(slug: str) -> str:
 # ---------------------------------------------------------------- curator editor
 
 def _with_choices(form: forms.ThemeForm) -> forms.ThemeForm:
-    form.topics.choices = [(t.slug, f"{t.label_en} · {t.label_ko}") for t in all_topics()]
+    form.topics.choices = [(t.slug, f"{t.label_en} · {t.label_ko}") for t in all_topics(keep=form.topics.data or [])]
     form.statistics.choices = [(key, load_table(key).title) for key in dataset_keys()]
     form.places.choices = [(p.slug, f"{p.name_en} ({p.name_ko})") for p in themes.place_choices()]
     return form
