@@ -54,6 +54,16 @@ class Passage:
 
 
 @dataclass
+class Moment:
+    """A matching segment of one testimony with the character spans of the matched words in its text."""
+
+    segment_id: int
+    start: float
+    end: float
+    marks: list[tuple[int, int]]
+
+
+@dataclass
 class Hit:
     """One testimony in a result page."""
 
