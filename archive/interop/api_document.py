@@ -164,7 +164,9 @@ def _schemas() -> dict[str, Any]:
                 "segments": {"type": "array", "items": _obj({
                     "start": {"type": "number"}, "end": {"type": "number"},
                     "snippet": {"type": "string", "description": "Sanitised HTML with <mark> around matches"},
-                    "url": URL})}})},
+                    "url": {**URL, "description": "The listening page at the exact start (?t=4.98), marking the "
+                                                   "query's words (&q=)"},
+                    "passage_url": {**URL, "description": "The listening page for this passage (?t=START,END&q=)"}})}})},
             "facets": {"type": "object", "additionalProperties": {
                 "type": "object", "additionalProperties": {"type": ["integer", "null"]}},
                 "description": "Counts per facet value; null where a public count is below 5"},

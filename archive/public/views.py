@@ -34,7 +34,7 @@ def testimonies() -> str:
 def testimony(testimony_id: int) -> str:
     view = catalog.testimony_view_or_404(current_user, testimony_id)
     ctx = listening.listening_page(current_user, view, start_param=request.args.get("t"),
-                                   autoplay=request.args.get("autoplay") == "1")
+                                   autoplay=request.args.get("autoplay") == "1", query=request.args.get("q"))
     return render_template("public/testimony.html", t=view, segments=view.segments, ctx=ctx)
 
 

@@ -154,7 +154,9 @@ def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
             {"id": hit.id, "external_id": hit.external_id, "title": hit.title, "url": url_for_testimony(hit.id),
              "score": round(hit.score, 4),
              "segments": [{"start": p.start, "end": p.end, "snippet": p.snippet,
-                           "url": url_for_testimony(hit.id, int(p.start))} for p in hit.passages]}
+                           "url": url_for_testimony(hit.id, p.start, page.request.q),
+                           "passage_url": url_for_testimony(hit.id, p.start, page.request.q, p.end)}
+                          for p in hit.passages]}
             for hit in r.hits
         ],
         "facets": {name: {v.value: v.count for v in values if v.offered} for name, values in page.facets.items()},

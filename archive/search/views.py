@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from archive.formats.timecode import seconds_param
 from archive.search import requests as searching
 
 bp = Blueprint("search", __name__)
 
 
-def _testimony_url(testimony_id: int, t: int | None = None) -> str:
-    return url_for("public.testimony", testimony_id=testimony_id, t=t) if t else url_for(
-        "public.testimony", testimony_id=testimony_id)
+def _testimony_url(testimony_id: int, start: float | None = None, q: str = "", end: float | None = None) -> str:
+    """A testimony's page at a moment (?t=4.98) or passage (?t=4.98,9.5), marking the query's words (&q=)."""
+    params = {}
+    if start is not None:
+        params["t"] = seconds_param(start) + (f",{seconds_param(end)}" if end is not None else "")
+    if q:
+        params["q"] = q
+    base = url_for("public.testimony", testimony_id=testimony_id)
+    return f"{base}?{urlencode(params, safe=',')}" if params else base
 
 
 @bp.get("/search")
