@@ -274,7 +274,7 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
     if moments is not None and moments.matches and not start:
         start = moments.matches[0].start
     current = None
-    if start:
+    if start or (moments is not None and moments.matches):
         for segment in view.segments:
             if segment.start <= start:
                 current = segment.position

@@ -1,0 +1,80 @@
+"""Search in real Chromium (issue 18): a hit's link lands on the passage that holds the words and marks them."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+BrowserPage = LiveServer = Any  # fixtures from tests/browser/conftest.py
+
+pytestmark = pytest.mark.browser
+
+READY = "() => { const p = document.getElementById('player'); return p && p.readyState >= 1; }"
+SHOTS = "test-artifacts/screenshots"
+
+
+def use(tab: BrowserPage, server: LiveServer, width: int, lang: str) -> Any:
+    page = tab.page
+    page.set_viewport_size({"width": width, "height": 800 if width < 600 else 900})
+    page.context.add_cookies([{"name": "lang", "value": lang, "url": server.url}])
+    return page
+
+
+def current_line(page: Any) -> str | None:
+    return page.evaluate("() => { const l = document.querySelector('#transcript li[aria-current=\"true\"]');"
+                         " return l ? l.id : null; }")
+
+
+@pytest.mark.parametrize(("width", "lang", "query", "first", "second"), [
+    (1280, "en", "grew", "seg-1", "seg-2"),
+    (360, "ko", "청진", "seg-2", "seg-4"),
+])
+def test_a_hit_lands_on_its_passage_marks_the_words_and_steps_through_matches(
+        tab: BrowserPage, live_server: LiveServer, width: int, lang: str, query: str, first: str, second: str) -> None:
+    page = use(tab, live_server, width, lang)
+    page.goto(f"/search?q={query}")
+    link = page.locator("ol.result-list a.time").first
+    href = link.get_attribute("href")
+    assert "?t=" in href and "&q=" in href
+    link.click()
+    page.wait_for_function(READY)
+    assert current_line(page) == first
+    assert page.locator("#transcript li[aria-current='true']").count() == 1
+    start = float(page.get_attribute(f"#{first}", "data-start"))
+    assert f"t={start:g}" in page.url
+    page.wait_for_function("(t) => Math.abs(document.getElementById('player').currentTime - t) < 0.3", arg=start)
+    marks = page.locator(f"#{first} mark.hit")
+    assert marks.count() >= 1 and marks.first.is_visible()
+    assert query in marks.first.inner_text()
+    marks.first.scroll_into_view_if_needed()
+    page.screenshot(path=f"{SHOTS}/listening-search-{lang}-{width}.png")
+    # Next match seeks in place (no reload) to the next line holding the words.
+    page.evaluate("() => { window.stayed = true; }")
+    page.click("#match-next")
+    page.wait_for_function("(id) => document.querySelector('#transcript li[aria-current=\"true\"]').id === id",
+                           arg=second)
+    assert page.evaluate("() => window.stayed") is True
+    assert page.locator("#transcript li[aria-current='true']").count() == 1
+    second_start = float(page.get_attribute(f"#{second}", "data-start"))
+    assert abs(page.evaluate("() => document.getElementById('player').currentTime") - second_start) < 0.3
+    assert f"#{second}" in page.url and f"t={second_start:g}" in page.url
+    status = page.inner_text("#match-status")
+    assert ("Match 2 of" in status) if lang == "en" else ("2번째" in status)
+    page.click("#match-prev")
+    page.wait_for_function("(id) => document.querySelector('#transcript li[aria-current=\"true\"]').id === id",
+                           arg=first)
+    tab.assert_no_console_errors()
+
+
+def test_copy_passage_link_copies_start_and_end(tab: BrowserPage, live_server: LiveServer) -> None:
+    page = tab.page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.goto(live_server.testimony_url("demo-001"))
+    page.wait_for_function(READY)
+    page.click("#seg-4 button.copy-passage")
+    page.wait_for_function("() => document.querySelector('#seg-4 button.copy-passage .copy-label').textContent"
+                           " === 'Copied'")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    start, end = page.get_attribute("#seg-4", "data-start"), page.get_attribute("#seg-4", "data-end")
+    assert copied == live_server.testimony_url("demo-001", f"?t={float(start):g},{float(end):g}")
+    tab.assert_no_console_errors()
