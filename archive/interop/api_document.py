@@ -168,9 +168,12 @@ def _schemas() -> dict[str, Any]:
                                                    "query's words (&q=)"},
                     "passage_url": {**URL, "description": "The listening page for this passage (?t=START,END&q=)"}})}})},
             "facets": {"type": "object", "additionalProperties": {
-                "type": "object", "additionalProperties": {"type": ["integer", "null"]}},
-                "description": "Counts per facet value; null where a public count is below 5"},
-            "small_counts_hidden_below": {"type": ["integer", "null"]},
+                "type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                "description": "Exact counts per facet value over the results (they only count testimonies you "
+                               "may open); a chosen facet's values are counted as if it were not chosen, so each "
+                               "says what adding that value (OR within a facet) would give"},
+            "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
+                        "description": "The facet filters applied (OR within a facet, AND across facets)"},
             "suggestion": _nullable(STRING),
             "notices": {"type": "array", "items": STRING},
         }),
@@ -280,8 +283,9 @@ def document() -> dict[str, Any]:
             "StatisticsTable", (404,), "getStatistics"),
         "/api/v1/search": _get(
             "Search the testimonies (as /search)", "search", search_params, "SearchResults", (), "search",
-            "Unreadable values of page, per_page and sort fall back to their defaults. Counts below 5 are "
-            "hidden from the public. The same search as CSV: /search.csv."),
+            "Unreadable values of page, per_page and sort fall back to their defaults. Repeat a facet "
+            "parameter to choose several values (OR within a facet, AND across facets); facet counts are "
+            "exact. The same search as CSV: /search.csv."),
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "tags": ["meta"],
                                          "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {
                                              "application/json": {"schema": {"type": "object"}}}}}}},

@@ -1,10 +1,12 @@
 """Researchers' search: the one place that turns request parameters into engine requests.
 
 The audience comes from the access policy, so search, facet counts and suggestions can never show
-more than the pages do. Counts derived from the archive's own testimonies that are below
-SMALL_COUNT are hidden from the public, and facet combinations that would narrow to so few
-narrators are not offered to them. The years of leaving and arriving are five-year bands for
-everyone but staff: a filter on one year selects its band (see `archive.search.widen_years`).
+more than the pages do. Facet counts are exact for everyone: they only ever count testimonies the
+reader may open (and the total above the results is exact anyway), so hiding small ones would protect
+nobody; the small-count rule (archive/policy/small_counts.py) stays where counts come from the official
+statistics or stand for narrators the reader cannot open. Values are OR-ed within a facet and facets
+AND-ed with each other. The years of leaving and arriving are five-year bands for everyone but staff:
+a filter on one year selects its band (see `archive.search.widen_years`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ from archive.models import LANGUAGES, Category, Place, Topic
 from archive.core.paging import page_number
 from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access
-from archive.policy.small_counts import SMALL_COUNT, withheld
 
 MAX_QUERY_CHARS = 10_000
 FACET_TITLES = {
@@ -33,7 +34,8 @@ FACET_TITLES = {
 }
 YEAR_FACETS = ("left", "arrived")
 SORT_LABELS = {"relevance": _l("Relevance"), "date": _l("Interview date (oldest first)"),
-               "-date": _l("Interview date (newest first)"), "arrival": _l("Arrival year (earliest first)"),
+               "-date": _l("Interview date (newest first)"), "duration": _l("Duration (shortest first)"),
+               "-duration": _l("Duration (longest first)"), "arrival": _l("Arrival year (earliest first)"),
                "-arrival": _l("Arrival year (latest first)")}
 
 
@@ -43,9 +45,18 @@ class FacetValue:
 
     value: str
     label: str
-    count: int | None  # None: suppressed (fewer than SMALL_COUNT, public audience)
+    count: int  # testimonies in the results with this value (for a chosen facet: had it been chosen alone)
     selected: bool
-    offered: bool
+
+
+@dataclass
+class Chip:
+    """An applied filter, shown above the results with a link that removes it."""
+
+    name: str
+    title: str
+    value: str
+    label: str
 
 
 @dataclass
@@ -55,7 +66,6 @@ class SearchPage:
     request: SearchRequest
     results: SearchResults
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    protected: bool = True
     # Years of leaving and arriving are five-year bands (everyone but staff).
     banded: bool = True
 
@@ -91,26 +101,24 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
     # Notices quote the visitor's input; from here on they are plain text, escaped by every template
     # and written as text (not HTML entities) into JSON.
     results = replace(results, notices=[str(notice) for notice in results.notices])
-    protected = request.audience == access.PUBLIC
-    page = SearchPage(request=request, results=results, protected=protected,
-                      banded=request.audience != access.STAFF)
+    page = SearchPage(request=request, results=results, banded=request.audience != access.STAFF)
     labels = facet_labels()
     for name in FACETS:
         counts = results.facets.get(name, {})
         selected = set(request.filters.get(name, []))
-        values = []
-        for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            small = protected and withheld(count)
-            # A single facet value is a public fact; a narrow combination could single a narrator out.
-            narrowing = bool(request.filters) and value not in selected
-            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value),
-                                     count=None if small else count, selected=value in selected,
-                                     offered=not (small and narrowing)))
-        for value in selected - set(counts):
-            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0,
-                                     selected=True, offered=True))
+        values = [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=count,
+                             selected=value in selected)
+                  for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        values += [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0, selected=True)
+                   for value in sorted(selected - set(counts))]
         page.facets[name] = values
     return page
+
+
+def chips(page: SearchPage) -> list[Chip]:
+    """The applied filters, in the order of the facet groups."""
+    return [Chip(name, str(FACET_TITLES[name]), v.value, v.label)
+            for name, values in page.facets.items() for v in values if v.selected]
 
 
 def facet_labels() -> dict[str, dict[str, str]]:
@@ -159,8 +167,8 @@ def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
                           for p in hit.passages]}
             for hit in r.hits
         ],
-        "facets": {name: {v.value: v.count for v in values if v.offered} for name, values in page.facets.items()},
-        "small_counts_hidden_below": SMALL_COUNT if page.protected else None,
+        "facets": {name: {v.value: v.count for v in values} for name, values in page.facets.items()},
+        "filters": {name: values for name, values in page.request.filters.items()},
         "suggestion": r.suggestion,
         "notices": r.notices,
     }

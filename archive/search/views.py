@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from archive.formats.timecode import seconds_param
 from archive.search import requests as searching
+from archive.search.engine import FACETS, widen_years
 
 bp = Blueprint("search", __name__)
 
@@ -29,7 +30,8 @@ def _testimony_url(testimony_id: int, start: float | None = None, q: str = "", e
 def search() -> str:
     page = searching.run(request.args, current_user)
     return render_template("search/search.html", page=page, titles=searching.FACET_TITLES,
-                           sorts=searching.SORT_LABELS, testimony_url=_testimony_url, args=request.args)
+                           sorts=searching.SORT_LABELS, testimony_url=_testimony_url, args=request.args,
+                           chips=searching.chips)
 
 
 @bp.get("/api/v1/search")
@@ -44,8 +46,9 @@ def facet_url(args: Any, name: str, value: str, add: bool) -> str:
     values = params.setdefault(name, [])
     if add and value not in values:
         values.append(value)
-    elif not add and value in values:
-        values.remove(value)
+    elif not add:
+        # A year asked for as "2007" is applied (and shown) as its band "2005-2009": either removes it.
+        params[name] = [v for v in values if v != value and widen_years({name: [v]})[name] != [value]]
     return url_for("search.search", **{k: v for k, v in params.items() if v})
 
 
@@ -53,6 +56,13 @@ def facet_url(args: Any, name: str, value: str, add: bool) -> str:
 def search_facet_url(args: Any, name: str, value: str, add: bool = True) -> str:
     """Template helper for facet links."""
     return facet_url(args, name, value, add)
+
+
+@bp.app_template_global()
+def search_clear_url(args: Any) -> str:
+    """The same search without any facet filter."""
+    params = {k: args.getlist(k) for k in args if k != "page" and k not in FACETS}
+    return url_for("search.search", **params)
 
 
 @bp.app_template_global()

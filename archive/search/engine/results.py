@@ -18,7 +18,7 @@ FACETS = (
     "language",
 )
 AUDIENCES = ("public", "researcher", "staff")
-SORTS = ("relevance", "date", "-date", "arrival", "-arrival")
+SORTS = ("relevance", "date", "-date", "duration", "-duration", "arrival", "-arrival")
 MAX_PER_PAGE = 100
 
 
