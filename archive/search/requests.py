@@ -17,15 +17,20 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
 from archive.core.i18n import GENDER_LABELS, label, language_name
-from archive.models import LANGUAGES, Category, Place, Topic
+from archive.models import LANGUAGES, Category, Place, Testimony, Topic
 from archive.core.paging import page_number
 from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
-from archive.policy import access
+from archive.policy import access, protected
+from archive.policy.protected import TestimonyView
 
 MAX_QUERY_CHARS = 10_000
+RELATED_TOPICS = 6
+MAX_MOMENTS = 50  # matching moments asked for per hit (the engine's own cap)
+SHOWN_MOMENTS = 3  # moments shown per hit before "N more moments"
 FACET_TITLES = {
     "province": _l("Home province"), "route": _l("Route country"), "left": _l("Left the North"),
     "arrived": _l("Arrived in the South"), "gender": _l("Gender"), "age": _l("Age at arrival"),
@@ -68,6 +73,9 @@ class SearchPage:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     # Years of leaving and arriving are five-year bands (everyone but staff).
     banded: bool = True
+    views: dict[int, TestimonyView] = field(default_factory=dict)  # each hit as this reader may see it
+    corrected_from: str | None = None  # the query as typed, when its did-you-mean was run instead
+    topics: list[FacetValue] = field(default_factory=list)  # no results: the archive's biggest topics
 
 
 def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
@@ -95,13 +103,25 @@ def _int(value: Any, default: int, low: int, high: int) -> int:
 
 
 def run(args: Mapping[str, Any], user: Any) -> SearchPage:
-    """Search for this user and label the facets."""
-    request = parse_request(args, user)
-    results = current_app.extensions["search"].search(request)
+    """Search for this user and label the facets.
+
+    Every matching moment of each hit comes back (up to MAX_MOMENTS). A query that finds
+    nothing while its did-you-mean finds something is replaced by it (``exact=1`` keeps it as typed).
+    """
+    engine = current_app.extensions["search"]
+    request = replace(parse_request(args, user), max_passages=MAX_MOMENTS)
+    results = engine.search(request)
+    corrected_from = None
+    if not results.total and results.suggestion and args.get("exact") != "1":
+        corrected = engine.search(replace(request, q=results.suggestion))
+        if corrected.total:
+            corrected_from, request, results = request.q, replace(request, q=results.suggestion), corrected
+            results = replace(results, suggestion=None)
     # Notices quote the visitor's input; from here on they are plain text, escaped by every template
     # and written as text (not HTML entities) into JSON.
     results = replace(results, notices=[str(notice) for notice in results.notices])
-    page = SearchPage(request=request, results=results, banded=request.audience != access.STAFF)
+    page = SearchPage(request=request, results=results, banded=request.audience != access.STAFF,
+                      corrected_from=corrected_from, views=hit_views(user, [hit.id for hit in results.hits]))
     labels = facet_labels()
     for name in FACETS:
         counts = results.facets.get(name, {})
@@ -112,7 +132,20 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
         values += [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0, selected=True)
                    for value in sorted(selected - set(counts))]
         page.facets[name] = values
+    if not results.total:
+        everything = engine.search(SearchRequest(audience=request.audience, per_page=1, max_passages=0))
+        page.topics = [FacetValue(value, labels["tag"].get(value, value), count, False)
+                       for value, count in list(everything.facets.get("tag", {}).items())[:RELATED_TOPICS]]
     return page
+
+
+def hit_views(user: Any, ids: list[int]) -> dict[int, TestimonyView]:
+    """The protected views of the hits (narrator, date, duration, languages, topics), by id."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Testimony).where(Testimony.id.in_(ids), access.visible_filter(user)).options(
+        selectinload(Testimony.narrator), selectinload(Testimony.topics), selectinload(Testimony.recordings)))
+    return {view.id: view for view in protected.testimony_views(user, list(rows))}
 
 
 def chips(page: SearchPage) -> list[Chip]:
@@ -160,7 +193,7 @@ def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
         "sort": page.request.sort,
         "results": [
             {"id": hit.id, "external_id": hit.external_id, "title": hit.title, "url": url_for_testimony(hit.id),
-             "score": round(hit.score, 4),
+             "score": round(hit.score, 4), **_hit_metadata(page.views.get(hit.id)),
              "segments": [{"start": p.start, "end": p.end, "snippet": p.snippet,
                            "url": url_for_testimony(hit.id, p.start, page.request.q),
                            "passage_url": url_for_testimony(hit.id, p.start, page.request.q, p.end)}
@@ -170,5 +203,15 @@ def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
         "facets": {name: {v.value: v.count for v in values} for name, values in page.facets.items()},
         "filters": {name: values for name, values in page.request.filters.items()},
         "suggestion": r.suggestion,
+        "corrected_from": page.corrected_from,
         "notices": r.notices,
     }
+
+
+def _hit_metadata(view: TestimonyView | None) -> dict[str, Any]:
+    """What a hit shows of its testimony beside the title."""
+    if view is None:  # unpublished between the search and the read: nothing more to say
+        return {"narrator": None, "interview_date": None, "duration": None, "languages": [], "topics": []}
+    return {"narrator": view.narrator.display_name, "interview_date": view.interview_date,
+            "duration": view.duration, "languages": list(view.languages),
+            "topics": [topic.slug for topic in view.topics]}

@@ -59,6 +59,13 @@ def search_facet_url(args: Any, name: str, value: str, add: bool = True) -> str:
 
 
 @bp.app_template_global()
+def search_as_typed_url(args: Any) -> str:
+    """The same search with the query as typed, not replaced by its did-you-mean."""
+    params = {k: args.getlist(k) for k in args if k not in ("page", "exact")}
+    return url_for("search.search", exact=1, **params)
+
+
+@bp.app_template_global()
 def search_clear_url(args: Any) -> str:
     """The same search without any facet filter."""
     params = {k: args.getlist(k) for k in args if k != "page" and k not in FACETS}

@@ -78,3 +78,36 @@ def test_copy_passage_link_copies_start_and_end(tab: BrowserPage, live_server: L
     start, end = page.get_attribute("#seg-4", "data-start"), page.get_attribute("#seg-4", "data-end")
     assert copied == live_server.testimony_url("demo-001", f"?t={float(start):g},{float(end):g}")
     tab.assert_no_console_errors()
+
+
+def total(page: Any) -> int:
+    return int("".join(ch for ch in page.inner_text("#results-heading") if ch.isdigit()))
+
+
+@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (360, "ko")])
+def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, width: int, lang: str) -> None:
+    page = use(tab, live_server, width, lang)
+    page.goto("/search")
+    everything = total(page)
+    languages = page.locator("section.facet", has=page.locator("h3", has_text="Language" if lang == "en" else "언어"))
+    options = languages.locator("a.facet-option")
+    assert options.count() >= 2
+    first_count = int(options.nth(0).locator(".count").inner_text().strip("()"))
+    options.nth(0).click()
+    assert total(page) == first_count and page.locator("a.chip").count() == 1
+    # Another value of the same group widens (OR); the group keeps offering its values.
+    languages.locator("a.facet-option:not(.facet-selected)").first.click()
+    widened = total(page)
+    assert widened > first_count and page.locator("a.chip").count() == 2
+    # A value of another group narrows (AND).
+    topics = page.locator("section.facet", has=page.locator("h3", has_text="Topic" if lang == "en" else "주제"))
+    topic = topics.locator("a.facet-option").first
+    topic_count = int(topic.locator(".count").inner_text().strip("()"))
+    topic.click()
+    assert total(page) == topic_count <= widened and page.locator("a.chip").count() == 3
+    page.screenshot(path=f"{SHOTS}/search-filters-{lang}-{width}.png", full_page=True)
+    page.locator("a.chip:not([href*='tag='])").click()  # the topic's chip: its link drops the topic
+    assert total(page) == widened and page.locator("a.chip").count() == 2
+    page.click("a.clear-filters")
+    assert total(page) == everything and page.locator("a.chip").count() == 0
+    tab.assert_no_console_errors()

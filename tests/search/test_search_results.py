@@ -60,3 +60,42 @@ def test_sort_by_duration(client: FlaskClient, factory: Any) -> None:
     ids = [r["id"] for r in client.get("/api/v1/search?q=rivers&sort=-duration").get_json()["results"]]
     assert ids == [long.id, short.id, none.id]
     assert "Duration (longest first)" in client.get("/search?q=rivers").get_data(as_text=True)
+
+
+def test_hits_show_metadata_and_every_moment(client: FlaskClient, factory: Any) -> None:
+    n = factory.narrator(pseudonym="Kim Ha-na")
+    t = factory.testimony(n, segments=[seg(f"the river part {i}", 10 * i) for i in range(5)],
+                          tags=["famine"], interview_date="2019-05-14", languages=["en", "ko"])
+    data = client.get("/api/v1/search?q=river").get_json()
+    hit = data["results"][0]
+    assert hit["narrator"] == "Kim Ha-na" and hit["interview_date"] == "2019-05-14"
+    assert hit["languages"] == ["en", "ko"] and hit["topics"] == ["famine"] and hit["duration"] is None
+    assert [s["start"] for s in hit["segments"]] == [0, 10, 20, 30, 40]
+    html = client.get("/search?q=river").get_data(as_text=True)
+    result = html[html.index('class="result"'):html.index("</ol>", html.index('class="result"'))]
+    assert "Kim Ha-na" in result and "Interviewed May 14, 2019" in result and "English, Korean" in result
+    assert "Famine" in result
+    shown, more = result.split('<details class="more-moments">')
+    assert shown.count('class="time"') == 3 and more.count('class="time"') == 2
+    assert "2 more moments" in more and f"/testimonies/{t.id}?t=40&amp;q=river" in more
+
+
+def test_a_confident_did_you_mean_is_run_with_search_instead(client: FlaskClient,
+                                                            corpus: dict[str, Any]) -> None:  # noqa: F811
+    data = client.get("/api/v1/search?q=brokre").get_json()
+    assert data["total"] == 7 and data["q"] == "broker" and data["corrected_from"] == "brokre"
+    html = client.get("/search?q=brokre").get_data(as_text=True)
+    assert "Showing results for <strong>broker</strong>" in html
+    assert 'Search instead for <a href="/search?exact=1&amp;q=brokre">brokre</a>' in html
+    exact = client.get("/api/v1/search?q=brokre&exact=1").get_json()
+    assert exact["total"] == 0 and exact["suggestion"] == "broker" and exact["corrected_from"] is None
+
+
+def test_zero_results_offer_suggestions(client: FlaskClient, corpus: dict[str, Any]) -> None:  # noqa: F811
+    html = client.get("/search?q=laos&tag=brokers").get_data(as_text=True)
+    block = html[html.index('class="no-results"'):html.index("</section>", html.index('class="no-results"'))]
+    assert 'href="/search?q=laos"' in block  # drop the filter
+    assert 'href="/search?tag=brokers">Brokers</a> (6)' in block  # the biggest topics
+    assert 'href="/testimonies/"' in block and 'href="/hear/"' in block
+    html = client.get("/search?q=zzqxv").get_data(as_text=True)
+    assert "Nothing matches this search" in html

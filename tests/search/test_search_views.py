@@ -104,6 +104,6 @@ def test_bad_parameters_fall_back_to_defaults(client: FlaskClient, corpus: dict[
 
 
 def test_spelling_suggestion_comes_from_public_text(client: FlaskClient, corpus: dict[str, Any]) -> None:
-    data = client.get("/api/v1/search?q=brokre").get_json()
+    data = client.get("/api/v1/search?q=brokre&exact=1").get_json()
     assert data["total"] == 0 and data["suggestion"] == "broker"
-    assert client.get("/api/v1/search?q=secretwrd").get_json()["suggestion"] != "secretword"
+    assert client.get("/api/v1/search?q=secretwrd&exact=1").get_json()["suggestion"] != "secretword"
