@@ -108,13 +108,24 @@ def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer) 
     facets = page.locator("aside.facets").bounding_box()
     results = page.locator("section.results").bounding_box()
     assert facets and results and results["y"] >= facets["y"] + facets["height"] - 1
-    # Listening page: the transcript comes below the player; the player controls wrap within the screen.
+    # Listening page: the transcript comes right below the player, in the page's own scroll (no box scrolling
+    # inside it), and the player's dock stays on screen while the transcript scrolls under it.
     _open(page, live_server.testimony_url("demo-001"))
-    side = page.locator(".listen-side").bounding_box()
-    transcript = page.locator(".listen-transcript").bounding_box()
-    assert side and transcript and transcript["y"] >= side["y"] + side["height"] - 1
+    dock = page.locator("#player-dock").bounding_box()
+    transcript = page.locator("#transcript").bounding_box()  # under the timeline and the transcript's search box
+    assert dock and transcript and dock["y"] + dock["height"] - 1 <= transcript["y"] <= dock["y"] + dock["height"] + 360
+    assert page.evaluate("() => { const t = document.getElementById('transcript');"
+                         " return t.scrollHeight <= t.clientHeight + 1; }"), "the transcript scrolls in a box"
     tools = page.locator("#player-tools").bounding_box()
     assert tools and tools["x"] + tools["width"] <= PHONE
+    page.locator("#seg-12").scroll_into_view_if_needed()
+    page.wait_for_function("() => window.scrollY > 600")
+    dock = page.locator("#player-dock").bounding_box()
+    assert dock and -1 <= dock["y"] <= 1 and dock["height"] < 180, f"the player left the screen: {dock}"
+    assert page.locator("#forward-15").is_visible() and page.locator("#back-15").is_visible()
+    page.click("#forward-15")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 15) < 0.3")
+    page.wait_for_function("() => document.getElementById('dock-chapter').textContent.startsWith('1. ')")
     # Statistics: wide data tables scroll inside their own box, not the page.
     _open(page, "/statistics")
     wrappers = page.locator(".table-scroll")

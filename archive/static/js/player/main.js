@@ -5,7 +5,7 @@
  * page is a readable transcript with a native player and plain ?t= links. With them: the spoken line is
  * highlighted (aria-current) and kept in view (sync.js, follow.js), lines seek on click/Enter/Space and
  * chapters and time links seek in place (lines.js), every line gets "Copy link" (from here) and "Copy passage link" (?t=START,END) buttons (copylink.js),
- * words can be found in the transcript (search.js), a search's words (?q=, marked by the server) have
+ * the player's bar seeks ±15 s and shows the current chapter (dock.js), words can be found in the transcript (search.js), a search's words (?q=, marked by the server) have
  * previous/next match controls (moments.js), the speed can be set and "Where am I?" asked
  * (controls.js), and the polite live region speaks only when the user acts or a chapter begins
  * (announcer.js). The wording comes in the interface language (messages.js); time codes are timecode.js.
@@ -13,6 +13,7 @@
 
 import { createAnnouncer } from "./announcer.js";
 import { setupControls } from "./controls.js";
+import { setupDock } from "./dock.js";
 import { createFollower } from "./follow.js";
 import { setupChapterLinks, setupLines } from "./lines.js";
 import { readMessages } from "./messages.js";
@@ -83,6 +84,7 @@ function main() {
   };
   if (player) {
     setupControls(page);
+    setupDock(page);
   }
   setupLines(page);
   setupChapterLinks(page);
