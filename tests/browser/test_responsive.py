@@ -103,11 +103,14 @@ def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer) 
     _open(page, "/")
     for box in page.locator("header nav a").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)"):
         assert box <= PHONE
-    # Search: the facets stack above the results instead of beside them.
+    # Search: the facets fold behind a "Filters" button above the results, which open them in place.
     _open(page, "/search?q=China")
-    facets = page.locator("aside.facets").bounding_box()
+    button = page.locator("#filters > summary").bounding_box()
     results = page.locator("section.results").bounding_box()
-    assert facets and results and results["y"] >= facets["y"] + facets["height"] - 1
+    assert button and results and button["y"] + button["height"] <= results["y"] < 600
+    assert not page.locator("section.facet").first.is_visible()
+    page.click("#filters > summary")
+    assert page.locator("section.facet").first.is_visible()
     # Listening page: the transcript comes right below the player, in the page's own scroll (no box scrolling
     # inside it), and the player's dock stays on screen while the transcript scrolls under it.
     _open(page, live_server.testimony_url("demo-001"))
@@ -145,6 +148,7 @@ def test_desktop_layout_uses_the_width(viewports: Any, live_server: LiveServer) 
     facets = page.locator("aside.facets").bounding_box()
     results = page.locator("section.results").bounding_box()
     assert facets and results and results["x"] > facets["x"] + facets["width"] - 1, "facets beside the results"
+    assert page.locator("section.facet").first.is_visible() and not page.locator("#filters > summary").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP
 
 

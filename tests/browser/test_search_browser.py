@@ -80,6 +80,12 @@ def test_copy_passage_link_copies_start_and_end(tab: BrowserPage, live_server: L
     tab.assert_no_console_errors()
 
 
+def open_filters(page: Any) -> None:
+    """On a phone the facets are behind the "Filters" button: open them."""
+    if page.locator("#filters > summary").is_visible() and not page.evaluate("() => filters.open"):
+        page.click("#filters > summary")
+
+
 def total(page: Any) -> int:
     return int("".join(ch for ch in page.inner_text("#results-heading") if ch.isdigit()))
 
@@ -89,16 +95,19 @@ def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, wi
     page = use(tab, live_server, width, lang)
     page.goto("/search")
     everything = total(page)
+    open_filters(page)
     languages = page.locator("section.facet", has=page.locator("h3", has_text="Language" if lang == "en" else "언어"))
     options = languages.locator("a.facet-option")
     assert options.count() >= 2
     first_count = int(options.nth(0).locator(".count").inner_text().strip("()"))
     options.nth(0).click()
     assert total(page) == first_count and page.locator("a.chip").count() == 1
+    open_filters(page)
     # Another value of the same group widens (OR); the group keeps offering its values.
     languages.locator("a.facet-option:not(.facet-selected)").first.click()
     widened = total(page)
     assert widened > first_count and page.locator("a.chip").count() == 2
+    open_filters(page)
     # A value of another group narrows (AND).
     topics = page.locator("section.facet", has=page.locator("h3", has_text="Topic" if lang == "en" else "주제"))
     topic = topics.locator("a.facet-option").first
