@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from archive.core.paging import page_number
+from archive.models import LANGUAGES
 from archive.public import catalog
 from archive.public import hear, listening
 from archive.themes import pages as themes
@@ -26,8 +27,10 @@ def home() -> str:
 
 @bp.get("/testimonies/")
 def testimonies() -> str:
-    pagination = catalog.list_testimonies(current_user, page=page_number(request.args))
-    return render_template("public/testimonies.html", pagination=pagination)
+    query = catalog.ListQuery.from_args(request.args)
+    pagination = catalog.list_testimonies(current_user, page=page_number(request.args), query=query)
+    return render_template("public/testimonies.html", pagination=pagination, query=query,
+                           sorts=catalog.LIST_SORTS, topics=catalog.topic_choices(), languages=LANGUAGES)
 
 
 @bp.get("/testimonies/<int:testimony_id>")
