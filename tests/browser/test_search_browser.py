@@ -120,3 +120,21 @@ def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, wi
     page.click("a.clear-filters")
     assert total(page) == everything and page.locator("a.chip").count() == 0
     tab.assert_no_console_errors()
+
+
+def test_print_layout_of_a_testimony(tab: BrowserPage, live_server: LiveServer) -> None:
+    page = tab.page
+    page.goto(live_server.testimony_url("demo-002"))
+    page.wait_for_function(READY)
+    page.emulate_media(media="print")
+    # Metadata, chapters and the transcript with time codes; no player, tools or downloads.
+    for shown in ("h1", ".about", "nav.chapters", "#transcript", "#seg-2 .time"):
+        assert page.locator(shown).first.is_visible(), shown
+    for gone in ("#player", "#player-dock", "#transcript-search", ".downloads", "header nav", "#seg-2 .copy-link"):
+        assert not page.locator(gone).first.is_visible(), gone
+    assert page.inner_text("#seg-2 .time") == "0:07"
+    # The restricted passage prints as withheld, without its words.
+    assert "[passage withheld to protect the narrator]" in page.inner_text("#seg-12")
+    assert "기계공장" not in page.inner_text("main")
+    page.screenshot(path=f"{SHOTS}/print-demo-002.png", full_page=True)
+    tab.assert_no_console_errors()
