@@ -401,7 +401,7 @@ def test_player_wording_is_in_the_page_language_or_marked_english(browser: Any, 
         page.goto(live_server.testimony_url("demo-001"))
         page.wait_for_function(READY)
         assert page.get_attribute("html", "lang") == "ko"
-        label = page.locator("#seg-1 .copy-label")
+        label = page.locator("#seg-1 .copy-link .copy-label")
         if label.inner_text().strip() == "Copy link":
             assert label.get_attribute("lang") == "en"
         else:
