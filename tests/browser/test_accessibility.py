@@ -423,6 +423,9 @@ def test_player_wording_is_in_the_page_language_or_marked_english(browser: Any, 
         assert title["lang"] == "en", pieces
         line = next(p for p in pieces if "Thank you for agreeing" in p["text"])
         assert line["lang"] == "en", pieces
+        # The speaker's role is said in the interface language (면담자, "Interviewer").
+        role = next(p for p in pieces if "면담자" in p["text"])
+        assert role["lang"] == "ko", pieces
     finally:
         context.close()
 

@@ -36,3 +36,14 @@ def test_testimony_list_counts_sorts_and_filters(client: FlaskClient, factory: A
     odd = client.get("/testimonies/?sort=evil&language=xx&topic=%3Cscript%3E")
     assert odd.status_code == 200 and titles(odd.get_data(as_text=True)) == ["Alpha", "Charlie", "Bravo"]
     assert "증언 3건" in client.get("/testimonies/", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+
+
+def test_speaker_roles_are_said_in_the_interface_language(client: FlaskClient, factory: Any) -> None:
+    t = factory.testimony(segments=[
+        {"start": 0, "end": 4, "speaker": "Interviewer", "text": "Where did you grow up?", "language": "en"},
+        {"start": 4, "end": 8, "speaker": "Kim", "text": "In Hyesan.", "language": "en"}])
+    korean = client.get(f"/testimonies/{t.id}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert '<span class="speaker" lang="ko">면담자:</span>' in korean
+    assert '<span class="speaker">Kim:</span>' in korean  # a name is no role
+    english = client.get(f"/testimonies/{t.id}").get_data(as_text=True)
+    assert '<span class="speaker">Interviewer:</span>' in english
