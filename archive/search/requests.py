@@ -23,6 +23,7 @@ from archive.core.extensions import db
 from archive.core.i18n import GENDER_LABELS, label, language_name
 from archive.models import LANGUAGES, Category, Place, Testimony, Topic
 from archive.core.paging import page_number
+from archive.media import copies
 from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
 from archive.policy import access, protected
 from archive.policy.protected import TestimonyView
@@ -137,6 +138,13 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
         page.topics = [FacetValue(value, labels["tag"].get(value, value), count, False)
                        for value, count in list(everything.facets.get("tag", {}).items())[:RELATED_TOPICS]]
     return page
+
+
+def hearable(view: TestimonyView | None) -> bool:
+    """Whether the reader may play this hit's recording now (staff: always; others: once its public copy is ready)."""
+    if view is None or view.recording is None:
+        return False
+    return view.staff or copies.servable_copy(view.recording) is not None
 
 
 def hit_views(user: Any, ids: list[int]) -> dict[int, TestimonyView]:

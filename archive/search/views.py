@@ -31,7 +31,7 @@ def search() -> str:
     page = searching.run(request.args, current_user)
     return render_template("search/search.html", page=page, titles=searching.FACET_TITLES,
                            sorts=searching.SORT_LABELS, testimony_url=_testimony_url, args=request.args,
-                           chips=searching.chips)
+                           chips=searching.chips, hearable=searching.hearable)
 
 
 @bp.get("/api/v1/search")

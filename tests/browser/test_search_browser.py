@@ -138,3 +138,20 @@ def test_print_layout_of_a_testimony(tab: BrowserPage, live_server: LiveServer) 
     assert "기계공장" not in page.inner_text("main")
     page.screenshot(path=f"{SHOTS}/print-demo-002.png", full_page=True)
     tab.assert_no_console_errors()
+
+
+def test_a_hit_plays_in_place_from_its_first_matching_moment(tab: BrowserPage, live_server: LiveServer) -> None:
+    page = tab.page
+    page.goto("/search?q=foggy")
+    link = page.locator("a.hit-play").first
+    start = float(link.get_attribute("data-start"))
+    assert start > 0 and "autoplay=1" in link.get_attribute("href")
+    link.click()
+    page.wait_for_function("(t) => { const a = document.querySelector('audio.hit-audio');"
+                           " return a && !a.paused && a.currentTime >= t - 0.3; }", arg=start)
+    assert page.url.endswith("/search?q=foggy")  # still on the results
+    assert link.inner_text().strip().endswith("Pause")
+    link.click()
+    page.wait_for_function("() => document.querySelector('audio.hit-audio').paused")
+    assert "Play from 0:47" in link.inner_text()
+    tab.assert_no_console_errors()

@@ -99,3 +99,18 @@ def test_zero_results_offer_suggestions(client: FlaskClient, corpus: dict[str, A
     assert 'href="/testimonies/"' in block and 'href="/hear/"' in block
     html = client.get("/search?q=zzqxv").get_data(as_text=True)
     assert "Nothing matches this search" in html
+
+
+def test_play_in_place_only_for_recordings_the_reader_may_hear(client: FlaskClient, factory: Any) -> None:
+    import io
+    from archive.config import PROJECT_ROOT
+    from archive.curation.recordings import upload_recording
+    heard = factory.testimony(segments=[seg("the lighthouse at dawn", 6.5)])
+    silent = factory.testimony(segments=[seg("another lighthouse story", 3)], consent_audio=False)
+    for t in (heard, silent):  # the second narrator did not consent to the recording being heard
+        upload_recording(t, io.BytesIO((PROJECT_ROOT / "media/demo/demo-001.ogg").read_bytes()), "a.ogg", None)
+    html = client.get("/search?q=lighthouse").get_data(as_text=True)
+    assert html.count('class="button hit-play"') == 1
+    assert (f'href="/testimonies/{heard.id}?t=6.5&amp;q=lighthouse&amp;autoplay=1"\n'
+            f'               data-src="/media/recordings/') in html
+    assert "Play from 0:06" in html
