@@ -218,7 +218,24 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["other_locale"] = other_locale
     app.jinja_env.globals["gender_label"] = gender_label
+    app.jinja_env.globals["speaker_role"] = speaker_role
     app.jinja_env.globals["LOCALES"] = LOCALES
+
+
+_SPEAKER_ROLES = {"interviewer": _l("Interviewer"), "면담자": _l("Interviewer"),
+                  "narrator": _l("Narrator"), "구술자": _l("Narrator")}
+
+
+def speaker_role(speaker: str | None) -> tuple[str, bool]:
+    """A transcript's speaker label with the roles (interviewer, narrator) said in the interface language.
+
+    Returns (text, translated): a translated role is in the interface language, not the line's.
+    """
+    text = (speaker or "").strip()
+    role = _SPEAKER_ROLES.get(text.casefold())
+    if role is None or str(role) == text:
+        return text, False
+    return str(role), True
 
 
 def decade_label(decade: int) -> str:

@@ -161,15 +161,27 @@ def _schemas() -> dict[str, Any]:
             "pages": {"type": "integer", "minimum": 0}, "sort": {"type": "string", "enum": list(SORT_LABELS)},
             "results": {"type": "array", "items": _obj({
                 "id": INT, "external_id": _nullable(STRING), "title": STRING, "url": URL, "score": {"type": "number"},
-                "segments": {"type": "array", "items": _obj({
+                "narrator": {**_nullable(STRING), "description": "The narrator's name as you may see it"},
+                "interview_date": _nullable(STRING), "duration": {"type": ["number", "null"], "minimum": 0},
+                "languages": {"type": "array", "items": STRING},
+                "topics": {"type": "array", "items": STRING, "description": "Topic slugs"},
+                "segments": {"type": "array", "description": "Every matching moment, in time order (at most 50)",
+                             "items": _obj({
                     "start": {"type": "number"}, "end": {"type": "number"},
                     "snippet": {"type": "string", "description": "Sanitised HTML with <mark> around matches"},
-                    "url": URL})}})},
+                    "url": {**URL, "description": "The listening page at the exact start (?t=4.98), marking the "
+                                                   "query's words (&q=)"},
+                    "passage_url": {**URL, "description": "The listening page for this passage (?t=START,END&q=)"}})}})},
             "facets": {"type": "object", "additionalProperties": {
-                "type": "object", "additionalProperties": {"type": ["integer", "null"]}},
-                "description": "Counts per facet value; null where a public count is below 5"},
-            "small_counts_hidden_below": {"type": ["integer", "null"]},
+                "type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
+                "description": "Exact counts per facet value over the results (they only count testimonies you "
+                               "may open); a chosen facet's values are counted as if it were not chosen, so each "
+                               "says what adding that value (OR within a facet) would give"},
+            "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STRING},
+                        "description": "The facet filters applied (OR within a facet, AND across facets)"},
             "suggestion": _nullable(STRING),
+            "corrected_from": {**_nullable(STRING), "description": "The query as typed when nothing matched it and "
+                               "its did-you-mean (now q) was run instead; exact=1 keeps the query as typed"},
             "notices": {"type": "array", "items": STRING},
         }),
     }
@@ -231,6 +243,7 @@ def document() -> dict[str, Any]:
         _query("q", STRING, "Words, \"phrases\", place:, route:, tag:, year:", "famine"),
         _query("sort", STRING, "One of " + ", ".join(SORT_LABELS) + "; anything else sorts by relevance",
                "relevance"),
+        _query("exact", STRING, "1: search the query as typed, never its did-you-mean", "1"),
         _query("page", STRING, "Page number; an unreadable value means 1", "1"),
         _query("per_page", STRING, f"Results per page, at most {MAX_PER_PAGE}; an unreadable value means 20", "20"),
     ] + [{**_query(name, {"type": "array", "items": STRING}, f"Facet filter ({name}); repeat for several values"),
@@ -278,8 +291,9 @@ def document() -> dict[str, Any]:
             "StatisticsTable", (404,), "getStatistics"),
         "/api/v1/search": _get(
             "Search the testimonies (as /search)", "search", search_params, "SearchResults", (), "search",
-            "Unreadable values of page, per_page and sort fall back to their defaults. Counts below 5 are "
-            "hidden from the public. The same search as CSV: /search.csv."),
+            "Unreadable values of page, per_page and sort fall back to their defaults. Repeat a facet "
+            "parameter to choose several values (OR within a facet, AND across facets); facet counts are "
+            "exact. The same search as CSV: /search.csv."),
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "tags": ["meta"],
                                          "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {
                                              "application/json": {"schema": {"type": "object"}}}}}}},

@@ -1,8 +1,9 @@
 """Small counts: from 1 to SMALL_COUNT - 1 testimonies are shown to the public only as "fewer than 5".
 
 A count of one or two next to a facet, a place or a chart bar can point at a narrator in a population of
-about 34,000; the search facets, the statistics tables and charts, the places and routes pages and the
-theme pages all ask this module, so the rule and its wording live in one place.
+about 34,000; the statistics tables and charts, the places and routes pages and the theme pages all ask
+this module, so the rule and its wording live in one place. Search facets do not: they only count
+testimonies the reader may open, exactly like the total printed above the results (archive/search/requests.py).
 """
 from __future__ import annotations
 

@@ -5,14 +5,17 @@ the functions returning rows here are for services that go on to build a view or
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
-from archive.models import Narrator, RouteLeg, Testimony
+from archive.core.i18n import label
+from archive.models import LANGUAGES, Narrator, RouteLeg, Testimony, Topic
 from archive.core.paging import paginate
 from archive.policy import access, protected
 from archive.policy.protected import ProfileView, TestimonyView
@@ -40,13 +43,54 @@ def testimony_view_or_404(user: Any, testimony_id: int) -> TestimonyView:
     return view
 
 
-def list_testimonies(user: Any, page: int = 1, per_page: int = 20) -> Any:
-    """Visible testimonies, newest interview first; the page's items are protected views."""
-    query = (select(Testimony).where(access.visible_filter(user)).options(*_with_details())
-             .order_by(Testimony.interview_date.desc(), Testimony.id.desc()))
-    pagination = paginate(query, page, per_page)  # a page past the end is the last page
+LIST_SORTS: dict[str, Any] = {
+    "-date": (_l("Interview date (newest first)"), (Testimony.interview_date.desc(), Testimony.id.desc())),
+    "date": (_l("Interview date (oldest first)"), (Testimony.interview_date, Testimony.id)),
+    "-published": (_l("Newest in the archive"), (Testimony.published_at.desc(), Testimony.id.desc())),
+    "title": (_l("Title (A to Z)"), (Testimony.title, Testimony.id)),
+}
+
+
+@dataclass
+class ListQuery:
+    """The testimony list's sort and filters, read from the request (anything unknown: the default)."""
+
+    sort: str = "-date"
+    language: str = ""
+    topic: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> ListQuery:
+        """Read ?sort=, ?language= and ?topic=; unknown values are dropped."""
+        sort = args.get("sort", "-date")
+        language = (args.get("language") or "").strip().lower()
+        topic = (args.get("topic") or "").strip()
+        return cls(sort if sort in LIST_SORTS else "-date", language if language in LANGUAGES else "",
+                   topic if topic and db.session.scalar(select(Topic.id).where(Topic.slug == topic)) else "")
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a filter is applied."""
+        return bool(self.language or self.topic)
+
+
+def list_testimonies(user: Any, page: int = 1, per_page: int = 20, query: ListQuery | None = None) -> Any:
+    """Visible testimonies, sorted and filtered as asked; the page's items are protected views."""
+    query = query or ListQuery()
+    statement = select(Testimony).where(access.visible_filter(user)).options(*_with_details())
+    if query.language:
+        statement = statement.where(("," + Testimony.languages_csv + ",").contains(f",{query.language},"))
+    if query.topic:
+        statement = statement.where(Testimony.topics.any(Topic.slug == query.topic))
+    statement = statement.order_by(*LIST_SORTS[query.sort][1])
+    pagination = paginate(statement, page, per_page)  # a page past the end is the last page
     pagination.items = protected.testimony_views(user, list(pagination.items))
     return pagination
+
+
+def topic_choices() -> list[tuple[str, str]]:
+    """(slug, label) of every topic, by label in the interface language."""
+    return sorted(((t.slug, label(t)) for t in db.session.scalars(select(Topic))), key=lambda pair: pair[1])
 
 
 def featured_and_recent(user: Any, limit: int = 6) -> tuple[list[TestimonyView], list[TestimonyView]]:

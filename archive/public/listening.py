@@ -25,6 +25,7 @@ from archive.policy import access, protected
 from archive.policy.disclosure import Band
 from archive.policy.protected import TestimonyView
 from archive.formats import timecode
+from archive.public import moments as search_moments
 from archive.public.hear import ROUTE_DESTINATION, card_details
 from archive.interop import citations, exchange
 from archive.statistics.figures import current_table
@@ -107,6 +108,7 @@ class ListeningPage:
     downloads: exchange.Downloads  # captions per language, OHMS, IIIF beside the transcripts
     speeds: tuple[float, ...] = SPEEDS
     copy_pending: bool = False  # the public copy is being made (or failed): no audio yet, a notice instead
+    moments: search_moments.Moments | None = None  # ?q=: the searched words, marked in the transcript
 
 
 def _short_source(table: Any) -> str:
@@ -257,15 +259,22 @@ def related(user: Any, t: Testimony, limit: int = RELATED_LIMIT) -> list[Related
 
 
 def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = None,
-                   autoplay: bool = False) -> ListeningPage:
-    """Gather the player settings and the context around a testimony's protected view."""
+                   autoplay: bool = False, query: str | None = None) -> ListeningPage:
+    """Gather the player settings and the context around a testimony's protected view.
+
+    ``?t=START,END`` (a passage) starts at START here; ``?q=`` marks the searched words, and without a
+    start the page opens on their first line.
+    """
     can_hear = view.recording is not None
     copy_pending = can_hear and not view.staff and copies.servable_copy(view.recording) is None
     can_hear = can_hear and not copy_pending
     duration = view.recording.duration_seconds if view.recording is not None else None
-    start = timecode.parse_start(start_param, duration)
+    start = timecode.parse_start((start_param or "").split(",", 1)[0], duration)
+    moments = search_moments.find(user, view, query, start)
+    if moments is not None and moments.matches and not start:
+        start = moments.matches[0].start
     current = None
-    if start:
+    if start or (moments is not None and moments.matches):
         for segment in view.segments:
             if segment.start <= start:
                 current = segment.position
@@ -280,7 +289,7 @@ def listening_page(user: Any, view: TestimonyView, *, start_param: str | None = 
         province=province_figure(view.narrator.home_province), related=related(user, view.model),
         caption_language=caption_language, current_position=current, copy_pending=copy_pending,
         citation=citations.cite(view), dublin_core=citations.dublin_core(view),
-        downloads=exchange.offered_downloads(user, view),
+        downloads=exchange.offered_downloads(user, view), moments=moments,
     )
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from archive.core.paging import page_number
+from archive.models import LANGUAGES
 from archive.public import catalog
 from archive.public import hear, listening
 from archive.themes import pages as themes
@@ -26,15 +27,17 @@ def home() -> str:
 
 @bp.get("/testimonies/")
 def testimonies() -> str:
-    pagination = catalog.list_testimonies(current_user, page=page_number(request.args))
-    return render_template("public/testimonies.html", pagination=pagination)
+    query = catalog.ListQuery.from_args(request.args)
+    pagination = catalog.list_testimonies(current_user, page=page_number(request.args), query=query)
+    return render_template("public/testimonies.html", pagination=pagination, query=query,
+                           sorts=catalog.LIST_SORTS, topics=catalog.topic_choices(), languages=LANGUAGES)
 
 
 @bp.get("/testimonies/<int:testimony_id>")
 def testimony(testimony_id: int) -> str:
     view = catalog.testimony_view_or_404(current_user, testimony_id)
     ctx = listening.listening_page(current_user, view, start_param=request.args.get("t"),
-                                   autoplay=request.args.get("autoplay") == "1")
+                                   autoplay=request.args.get("autoplay") == "1", query=request.args.get("q"))
     return render_template("public/testimony.html", t=view, segments=view.segments, ctx=ctx)
 
 

@@ -1,10 +1,12 @@
 """Researchers' search: the one place that turns request parameters into engine requests.
 
 The audience comes from the access policy, so search, facet counts and suggestions can never show
-more than the pages do. Counts derived from the archive's own testimonies that are below
-SMALL_COUNT are hidden from the public, and facet combinations that would narrow to so few
-narrators are not offered to them. The years of leaving and arriving are five-year bands for
-everyone but staff: a filter on one year selects its band (see `archive.search.widen_years`).
+more than the pages do. Facet counts are exact for everyone: they only ever count testimonies the
+reader may open (and the total above the results is exact anyway), so hiding small ones would protect
+nobody; the small-count rule (archive/policy/small_counts.py) stays where counts come from the official
+statistics or stand for narrators the reader cannot open. Values are OR-ed within a facet and facets
+AND-ed with each other. The years of leaving and arriving are five-year bands for everyone but staff:
+a filter on one year selects its band (see `archive.search.widen_years`).
 """
 from __future__ import annotations
 
@@ -15,16 +17,21 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
 from archive.core.i18n import GENDER_LABELS, label, language_name
-from archive.models import LANGUAGES, Category, Place, Topic
+from archive.models import LANGUAGES, Category, Place, Testimony, Topic
 from archive.core.paging import page_number
+from archive.media import copies
 from archive.search.engine import FACETS, SearchRequest, SearchResults, widen_years
-from archive.policy import access
-from archive.policy.small_counts import SMALL_COUNT, withheld
+from archive.policy import access, protected
+from archive.policy.protected import TestimonyView
 
 MAX_QUERY_CHARS = 10_000
+RELATED_TOPICS = 6
+MAX_MOMENTS = 50  # matching moments asked for per hit (the engine's own cap)
+SHOWN_MOMENTS = 3  # moments shown per hit before "N more moments"
 FACET_TITLES = {
     "province": _l("Home province"), "route": _l("Route country"), "left": _l("Left the North"),
     "arrived": _l("Arrived in the South"), "gender": _l("Gender"), "age": _l("Age at arrival"),
@@ -33,7 +40,8 @@ FACET_TITLES = {
 }
 YEAR_FACETS = ("left", "arrived")
 SORT_LABELS = {"relevance": _l("Relevance"), "date": _l("Interview date (oldest first)"),
-               "-date": _l("Interview date (newest first)"), "arrival": _l("Arrival year (earliest first)"),
+               "-date": _l("Interview date (newest first)"), "duration": _l("Duration (shortest first)"),
+               "-duration": _l("Duration (longest first)"), "arrival": _l("Arrival year (earliest first)"),
                "-arrival": _l("Arrival year (latest first)")}
 
 
@@ -43,9 +51,18 @@ class FacetValue:
 
     value: str
     label: str
-    count: int | None  # None: suppressed (fewer than SMALL_COUNT, public audience)
+    count: int  # testimonies in the results with this value (for a chosen facet: had it been chosen alone)
     selected: bool
-    offered: bool
+
+
+@dataclass
+class Chip:
+    """An applied filter, shown above the results with a link that removes it."""
+
+    name: str
+    title: str
+    value: str
+    label: str
 
 
 @dataclass
@@ -55,9 +72,11 @@ class SearchPage:
     request: SearchRequest
     results: SearchResults
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
-    protected: bool = True
     # Years of leaving and arriving are five-year bands (everyone but staff).
     banded: bool = True
+    views: dict[int, TestimonyView] = field(default_factory=dict)  # each hit as this reader may see it
+    corrected_from: str | None = None  # the query as typed, when its did-you-mean was run instead
+    topics: list[FacetValue] = field(default_factory=list)  # no results: the archive's biggest topics
 
 
 def parse_request(args: Mapping[str, Any], user: Any) -> SearchRequest:
@@ -85,32 +104,62 @@ def _int(value: Any, default: int, low: int, high: int) -> int:
 
 
 def run(args: Mapping[str, Any], user: Any) -> SearchPage:
-    """Search for this user and label the facets."""
-    request = parse_request(args, user)
-    results = current_app.extensions["search"].search(request)
+    """Search for this user and label the facets.
+
+    Every matching moment of each hit comes back (up to MAX_MOMENTS). A query that finds
+    nothing while its did-you-mean finds something is replaced by it (``exact=1`` keeps it as typed).
+    """
+    engine = current_app.extensions["search"]
+    request = replace(parse_request(args, user), max_passages=MAX_MOMENTS)
+    results = engine.search(request)
+    corrected_from = None
+    if not results.total and results.suggestion and args.get("exact") != "1":
+        corrected = engine.search(replace(request, q=results.suggestion))
+        if corrected.total:
+            corrected_from, request, results = request.q, replace(request, q=results.suggestion), corrected
+            results = replace(results, suggestion=None)
     # Notices quote the visitor's input; from here on they are plain text, escaped by every template
     # and written as text (not HTML entities) into JSON.
     results = replace(results, notices=[str(notice) for notice in results.notices])
-    protected = request.audience == access.PUBLIC
-    page = SearchPage(request=request, results=results, protected=protected,
-                      banded=request.audience != access.STAFF)
+    page = SearchPage(request=request, results=results, banded=request.audience != access.STAFF,
+                      corrected_from=corrected_from, views=hit_views(user, [hit.id for hit in results.hits]))
     labels = facet_labels()
     for name in FACETS:
         counts = results.facets.get(name, {})
         selected = set(request.filters.get(name, []))
-        values = []
-        for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            small = protected and withheld(count)
-            # A single facet value is a public fact; a narrow combination could single a narrator out.
-            narrowing = bool(request.filters) and value not in selected
-            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value),
-                                     count=None if small else count, selected=value in selected,
-                                     offered=not (small and narrowing)))
-        for value in selected - set(counts):
-            values.append(FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0,
-                                     selected=True, offered=True))
+        values = [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=count,
+                             selected=value in selected)
+                  for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        values += [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0, selected=True)
+                   for value in sorted(selected - set(counts))]
         page.facets[name] = values
+    if not results.total:
+        everything = engine.search(SearchRequest(audience=request.audience, per_page=1, max_passages=0))
+        page.topics = [FacetValue(value, labels["tag"].get(value, value), count, False)
+                       for value, count in list(everything.facets.get("tag", {}).items())[:RELATED_TOPICS]]
     return page
+
+
+def hearable(view: TestimonyView | None) -> bool:
+    """Whether the reader may play this hit's recording now (staff: always; others: once its public copy is ready)."""
+    if view is None or view.recording is None:
+        return False
+    return view.staff or copies.servable_copy(view.recording) is not None
+
+
+def hit_views(user: Any, ids: list[int]) -> dict[int, TestimonyView]:
+    """The protected views of the hits (narrator, date, duration, languages, topics), by id."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Testimony).where(Testimony.id.in_(ids), access.visible_filter(user)).options(
+        selectinload(Testimony.narrator), selectinload(Testimony.topics), selectinload(Testimony.recordings)))
+    return {view.id: view for view in protected.testimony_views(user, list(rows))}
+
+
+def chips(page: SearchPage) -> list[Chip]:
+    """The applied filters, in the order of the facet groups."""
+    return [Chip(name, str(FACET_TITLES[name]), v.value, v.label)
+            for name, values in page.facets.items() for v in values if v.selected]
 
 
 def facet_labels() -> dict[str, dict[str, str]]:
@@ -152,13 +201,25 @@ def api_payload(page: SearchPage, url_for_testimony: Any) -> dict[str, Any]:
         "sort": page.request.sort,
         "results": [
             {"id": hit.id, "external_id": hit.external_id, "title": hit.title, "url": url_for_testimony(hit.id),
-             "score": round(hit.score, 4),
+             "score": round(hit.score, 4), **_hit_metadata(page.views.get(hit.id)),
              "segments": [{"start": p.start, "end": p.end, "snippet": p.snippet,
-                           "url": url_for_testimony(hit.id, int(p.start))} for p in hit.passages]}
+                           "url": url_for_testimony(hit.id, p.start, page.request.q),
+                           "passage_url": url_for_testimony(hit.id, p.start, page.request.q, p.end)}
+                          for p in hit.passages]}
             for hit in r.hits
         ],
-        "facets": {name: {v.value: v.count for v in values if v.offered} for name, values in page.facets.items()},
-        "small_counts_hidden_below": SMALL_COUNT if page.protected else None,
+        "facets": {name: {v.value: v.count for v in values} for name, values in page.facets.items()},
+        "filters": {name: values for name, values in page.request.filters.items()},
         "suggestion": r.suggestion,
+        "corrected_from": page.corrected_from,
         "notices": r.notices,
     }
+
+
+def _hit_metadata(view: TestimonyView | None) -> dict[str, Any]:
+    """What a hit shows of its testimony beside the title."""
+    if view is None:  # unpublished between the search and the read: nothing more to say
+        return {"narrator": None, "interview_date": None, "duration": None, "languages": [], "topics": []}
+    return {"narrator": view.narrator.display_name, "interview_date": view.interview_date,
+            "duration": view.duration, "languages": list(view.languages),
+            "topics": [topic.slug for topic in view.topics]}

@@ -278,6 +278,7 @@ def _audience_document(view: TestimonyView, rows: list[Any] | None) -> dict[str,
         "education": profile.education.slug if profile.education else None,
         "residence_region": profile.residence.slug if profile.residence else None,
         "interview_date": view.interview_date,
+        "duration": view.duration,  # shown on the testimony page to whoever sees it; sorts results
         # Withheld passages are left out altogether; only staff documents hold restricted ones.
         "segments": [
             {"id": s.id, "start": s.start, "end": s.end, "speaker": s.speaker, "text": s.text,

@@ -65,6 +65,9 @@ def public_pages(server: LiveServer, world: dict[str, Any]) -> list[str]:
              "/search?q=tag%3A+year%3Aabc", "/statistics", "/routes", "/places/", "/places/north-hamgyong",
              "/places/yodok-kwalliso-15", "/no-such-page", "/testimonies/999999", "/account/login", "/account/register"]
     pages += [f"/testimonies/{server.ids[e]}" for e in PUBLIC_DEMO if e in server.ids]
+    # Issue 18: a search's words marked on the listening page, chips, a run did-you-mean, no results at all.
+    pages += [f"/testimonies/{server.ids['demo-002']}?q=%EC%B2%AD%EC%A7%84", "/search?q=grew&language=en&tag=famine",
+              "/search?q=conscrpt", "/search?q=famine&tag=prison&language=ko"]
     if world["has_themes"]:
         pages.append("/themes/")
     return pages
@@ -398,7 +401,7 @@ def test_player_wording_is_in_the_page_language_or_marked_english(browser: Any, 
         page.goto(live_server.testimony_url("demo-001"))
         page.wait_for_function(READY)
         assert page.get_attribute("html", "lang") == "ko"
-        label = page.locator("#seg-1 .copy-label")
+        label = page.locator("#seg-1 .copy-link .copy-label")
         if label.inner_text().strip() == "Copy link":
             assert label.get_attribute("lang") == "en"
         else:
@@ -420,6 +423,9 @@ def test_player_wording_is_in_the_page_language_or_marked_english(browser: Any, 
         assert title["lang"] == "en", pieces
         line = next(p for p in pieces if "Thank you for agreeing" in p["text"])
         assert line["lang"] == "en", pieces
+        # The speaker's role is said in the interface language (면담자, "Interviewer").
+        role = next(p for p in pieces if "면담자" in p["text"])
+        assert role["lang"] == "ko", pieces
     finally:
         context.close()
 

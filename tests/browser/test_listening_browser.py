@@ -215,6 +215,8 @@ def test_chapter_changes_are_announced_but_lines_are_not(tab: BrowserPage, live_
     page.click("#where-am-i")
     page.wait_for_function("() => window.announcements.length > 1")
     assert page.evaluate("() => window.announcements[1]").startswith("Paused at 0:1")
+    # ... and a sighted visitor sees the answer under the player.
+    assert page.is_visible("#where-out") and page.inner_text("#where-out").startswith("Paused at 0:1")
     tab.assert_no_console_errors()
 
 

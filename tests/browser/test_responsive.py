@@ -103,18 +103,32 @@ def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer) 
     _open(page, "/")
     for box in page.locator("header nav a").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)"):
         assert box <= PHONE
-    # Search: the facets stack above the results instead of beside them.
+    # Search: the facets fold behind a "Filters" button above the results, which open them in place.
     _open(page, "/search?q=China")
-    facets = page.locator("aside.facets").bounding_box()
+    button = page.locator("#filters > summary").bounding_box()
     results = page.locator("section.results").bounding_box()
-    assert facets and results and results["y"] >= facets["y"] + facets["height"] - 1
-    # Listening page: the transcript comes below the player; the player controls wrap within the screen.
+    assert button and results and button["y"] + button["height"] <= results["y"] < 600
+    assert not page.locator("section.facet").first.is_visible()
+    page.click("#filters > summary")
+    assert page.locator("section.facet").first.is_visible()
+    # Listening page: the transcript comes right below the player, in the page's own scroll (no box scrolling
+    # inside it), and the player's dock stays on screen while the transcript scrolls under it.
     _open(page, live_server.testimony_url("demo-001"))
-    side = page.locator(".listen-side").bounding_box()
-    transcript = page.locator(".listen-transcript").bounding_box()
-    assert side and transcript and transcript["y"] >= side["y"] + side["height"] - 1
+    dock = page.locator("#player-dock").bounding_box()
+    transcript = page.locator("#transcript").bounding_box()  # under the timeline and the transcript's search box
+    assert dock and transcript and dock["y"] + dock["height"] - 1 <= transcript["y"] <= dock["y"] + dock["height"] + 360
+    assert page.evaluate("() => { const t = document.getElementById('transcript');"
+                         " return t.scrollHeight <= t.clientHeight + 1; }"), "the transcript scrolls in a box"
     tools = page.locator("#player-tools").bounding_box()
     assert tools and tools["x"] + tools["width"] <= PHONE
+    page.locator("#seg-12").scroll_into_view_if_needed()
+    page.wait_for_function("() => window.scrollY > 600")
+    dock = page.locator("#player-dock").bounding_box()
+    assert dock and -1 <= dock["y"] <= 1 and dock["height"] < 180, f"the player left the screen: {dock}"
+    assert page.locator("#forward-15").is_visible() and page.locator("#back-15").is_visible()
+    page.click("#forward-15")
+    page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 15) < 0.3")
+    page.wait_for_function("() => document.getElementById('dock-chapter').textContent.startsWith('1. ')")
     # Statistics: wide data tables scroll inside their own box, not the page.
     _open(page, "/statistics")
     wrappers = page.locator(".table-scroll")
@@ -134,6 +148,7 @@ def test_desktop_layout_uses_the_width(viewports: Any, live_server: LiveServer) 
     facets = page.locator("aside.facets").bounding_box()
     results = page.locator("section.results").bounding_box()
     assert facets and results and results["x"] > facets["x"] + facets["width"] - 1, "facets beside the results"
+    assert page.locator("section.facet").first.is_visible() and not page.locator("#filters > summary").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP
 
 

@@ -438,3 +438,18 @@ def test_segment_count_stays_small(make_engine: Callable[..., SearchEngine]) -> 
     assert view is not None
     assert len(view.searcher.reader().leaf_readers()) <= 8
     assert engine.search(SearchRequest(q="concurrency")).total == 40
+
+
+def test_moments_give_every_matching_segment_with_the_words_to_mark(engine: SearchEngine) -> None:
+    found = engine.moments(1, "broker famine", "public")
+    assert [(m.segment_id, m.start) for m in found] == [(102, 10.0), (103, 20.0)]
+    text = "In 2008 I escaped across the Tumen river with a broker. The broker took us to Yanji."
+    assert [text[a:b] for a, b in found[1].marks] == ["broker", "broker"]
+    # Korean words are marked by the same analysis as the search: 청진 inside 청진에서.
+    korean = engine.moments(2, "청진", "public")
+    assert [m.segment_id for m in korean] == [201]
+    assert ["저는 청진에서 태어났습니다."[a:b] for a, b in korean[0].marks] == ["청진"]
+    assert engine.moments(1, RESTRICTED_WORD, "public") == []
+    assert [m.segment_id for m in engine.moments(1, RESTRICTED_WORD, "staff")] == [104]
+    assert engine.moments(3, "yodok", "public") == []
+    assert engine.moments(999, "famine", "staff") == [] and engine.moments(1, "", "staff") == []

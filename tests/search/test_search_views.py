@@ -49,20 +49,23 @@ def test_restricted_passage_is_not_searchable(client: FlaskClient, corpus: dict[
     assert "secretword" not in client.get("/search?q=secret*").get_data(as_text=True)
 
 
-def test_small_counts_are_hidden_from_the_public(client: FlaskClient, corpus: dict[str, Any]) -> None:
+def test_public_facet_counts_are_exact_and_count_only_what_the_reader_may_open(
+        client: FlaskClient, factory: Any, corpus: dict[str, Any]) -> None:
+    hidden = factory.narrator(origin_province="Ryanggang")
+    factory.testimony(hidden, segments=[seg("the broker drafted", 5)], status="draft")
     facets = client.get("/api/v1/search?q=broker").get_json()["facets"]
-    assert facets["province"]["north-hamgyong"] == 6
-    assert facets["province"]["ryanggang"] is None  # one testimony: "fewer than 5"
+    assert facets["province"] == {"north-hamgyong": 6, "ryanggang": 1}  # the draft is not counted
     html = client.get("/search?q=broker").get_data(as_text=True)
-    assert "(fewer than 5)" in html and "(6)" in html
+    assert "(1)" in html and "(6)" in html and "fewer than" not in html
 
 
-def test_narrow_combinations_are_not_offered_to_the_public(client: FlaskClient, corpus: dict[str, Any]) -> None:
-    data = client.get("/api/v1/search?q=broker&tag=brokers").get_json()
-    # With a filter applied, a value that would narrow to fewer than 5 is not offered at all.
-    assert "ryanggang" not in data["facets"]["province"]
-    html = client.get("/search?q=broker&tag=brokers").get_data(as_text=True)
-    assert "province=ryanggang" not in html
+def test_other_values_stay_offered_after_a_filter(client: FlaskClient, corpus: dict[str, Any]) -> None:
+    data = client.get("/api/v1/search?q=broker&province=north-hamgyong").get_json()
+    assert data["total"] == 6 and data["filters"] == {"province": ["north-hamgyong"]}
+    # Counted as if the province were not chosen: adding Ryanggang (OR) would add one.
+    assert data["facets"]["province"] == {"north-hamgyong": 6, "ryanggang": 1}
+    html = client.get("/search?q=broker&province=north-hamgyong").get_data(as_text=True)
+    assert "province=north-hamgyong&amp;province=ryanggang" in html
 
 
 def test_staff_see_exact_counts(client: FlaskClient, auth: Any, corpus: dict[str, Any]) -> None:
@@ -102,6 +105,6 @@ def test_bad_parameters_fall_back_to_defaults(client: FlaskClient, corpus: dict[
 
 
 def test_spelling_suggestion_comes_from_public_text(client: FlaskClient, corpus: dict[str, Any]) -> None:
-    data = client.get("/api/v1/search?q=brokre").get_json()
+    data = client.get("/api/v1/search?q=brokre&exact=1").get_json()
     assert data["total"] == 0 and data["suggestion"] == "broker"
-    assert client.get("/api/v1/search?q=secretwrd").get_json()["suggestion"] != "secretword"
+    assert client.get("/api/v1/search?q=secretwrd&exact=1").get_json()["suggestion"] != "secretword"

@@ -206,7 +206,7 @@ class DocTable:
         return out
 
     def order(self, docnums: Iterable[int], sort: str) -> list[int]:
-        """Order documents by interview date or arrival (band); missing values go last.
+        """Order documents by interview date, duration or arrival (band); missing values go last.
 
         Within one arrival band documents keep the order of their ids, whichever way the
         sort goes, so the order never tells two years of a band apart.
@@ -214,9 +214,11 @@ class DocTable:
         meta = self.meta
         docnums = list(docnums)
         descending = sort.startswith("-")
-        if sort.lstrip("-") == "date":
+        if sort.lstrip("-") in ("date", "duration"):
+            field = "date" if sort.lstrip("-") == "date" else "dur"
+
             def key(d: int) -> Any:
-                return meta[d].get("date") or None
+                return meta[d].get(field) or None
             present = [d for d in docnums if key(d) is not None]
             present.sort(key=lambda d: (key(d), meta[d]["id"]), reverse=descending)
         else:

@@ -15,7 +15,7 @@ from typing import Any
 from whoosh.reading import TermNotFound
 
 from .compiler import Unit
-from .results import Passage
+from .results import Moment, Passage
 from .schema import SegmentTable
 
 SNIPPET_CHARS = 240
@@ -174,3 +174,33 @@ def find_passages(
             continue
         out[docnum] = _doc_passages(SegmentTable(blob), occurrences, units, allow_restricted, limit)
     return out
+
+
+def find_moments(
+    searcher: Any, docnum: int, units: list[Unit], fields: tuple[str, ...], allow_restricted: bool
+) -> list[Moment]:
+    """Return every matching segment of one document, in time order, with the spans to mark in its text."""
+    if not units:
+        return []
+    terms = set().union(*(step for unit in units for step in unit.steps))
+    occurrences = _postings(searcher, [docnum], terms, fields).get(docnum)
+    blob = searcher.reader().column_reader("segs")[docnum] if occurrences else None
+    if not blob:
+        return []
+    table = SegmentTable(blob)
+    starts = [r[1] for r in table.records]
+    marks: dict[int, list[_Occurrence]] = defaultdict(list)
+    for unit in units:
+        for occ in _unit_hits(unit, occurrences):
+            seg = bisect_right(starts, occ[0]) - 1
+            if seg < 0 or occ[0] >= table.records[seg][2]:
+                continue
+            if table.records[seg][6] and not allow_restricted:
+                continue
+            marks[seg].append(occ)
+    moments = []
+    for i in sorted(marks, key=lambda i: (table.records[i][4], table.records[i][0])):
+        seg_id, _, _, chars, start, end = table.records[i][:6]
+        spans = sorted({(o[1] - chars, o[2] - chars) for o in marks[i]})
+        moments.append(Moment(seg_id, start, end, spans))
+    return moments

@@ -18,7 +18,7 @@ FACETS = (
     "language",
 )
 AUDIENCES = ("public", "researcher", "staff")
-SORTS = ("relevance", "date", "-date", "arrival", "-arrival")
+SORTS = ("relevance", "date", "-date", "duration", "-duration", "arrival", "-arrival")
 MAX_PER_PAGE = 100
 
 
@@ -51,6 +51,16 @@ class Passage:
     start: float
     end: float
     snippet: str
+
+
+@dataclass
+class Moment:
+    """A matching segment of one testimony with the character spans of the matched words in its text."""
+
+    segment_id: int
+    start: float
+    end: float
+    marks: list[tuple[int, int]]
 
 
 @dataclass

@@ -26,7 +26,7 @@ from .analysis import Analyzer, fold, normalize
 # Bump whenever indexed content changes shape; an index of another version is rebuilt at start.
 # 2: Korean words feed spelling suggestions.
 # 3: one physical index per audience (public, researcher, staff); years as bands.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"  # 4: "dur" (the recording's length) in meta, for sorting by duration
 
 # One physical index per audience, named after it: each holds only the documents its audience
 # may search, so ranking statistics (document counts, frequencies, lengths) come from that set.
@@ -424,6 +424,14 @@ def _place_terms(analyzer: Analyzer, names: Iterable[str]) -> set[str]:
     return terms
 
 
+def _seconds(value: Any) -> float | None:
+    """A recording's length in seconds, or None when it has none (or it is unreadable)."""
+    try:
+        return round(float(value), 2) if value is not None and float(value) > 0 else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _listed(value: Any) -> list[str]:
     """Normalise a scalar-or-list field to a list of non-empty strings."""
     if value is None:
@@ -496,6 +504,7 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer, indexes: tuple[str, ...] = 
         "left": left,
         "arrived": arrived,
         "date": date_key(doc.get("interview_date")),
+        "dur": _seconds(doc.get("duration")),
         "f": {
             "province": _listed(doc.get("origin_province")),
             "route": route,

@@ -25,11 +25,11 @@ from . import bulk
 from .analysis import Analyzer
 from .compiler import Compiler
 from .facets import DocTable, iter_bits, to_bits, widen_years
-from .passages import find_passages
+from .passages import find_moments, find_passages
 from .places import matcher_for
 from .query import ParsedQuery, parse
 from .ranking import Weighting
-from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Passage, SearchRequest, SearchResults
+from .results import AUDIENCES, FACETS, MAX_PER_PAGE, SORTS, Hit, Moment, Passage, SearchRequest, SearchResults
 from .schema import INDEXES, SCHEMA_VERSION, PreparedDoc, audience_documents, codec, prepare
 from .storage import PUBLIC, STAFF, Store, Writers, merge_policy
 from .suggest import suggest
@@ -533,6 +533,25 @@ class SearchEngine:
                 view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None
             )
             return found.get(docnum, [])[:MAX_TESTIMONY_PASSAGES]
+
+        return self._retrying(read)
+
+    def moments(self, testimony_id: int, q: str, audience: str) -> list[Moment]:
+        """Return every segment of one testimony matching `q` for the audience, with the words to mark."""
+        index, fields, passage_fields = self._audience_setup(audience)
+        parsed = parse(q)
+
+        def read() -> list[Moment]:
+            """Read under the retry guard."""
+            view = self._view(index)
+            if view is None or parsed.root is None:
+                return []
+            docnum = view.table.by_id.get(int(testimony_id))
+            if docnum is None or not (view.table.live >> docnum) & 1:
+                return []
+            compiled = Compiler(self._analyzer, view.searcher.reader(), fields, view.table.live).compile(parsed)
+            found = find_moments(view.searcher, docnum, compiled.units, passage_fields, audience == "staff")
+            return found[:MAX_TESTIMONY_PASSAGES]
 
         return self._retrying(read)
 

@@ -46,14 +46,16 @@ export function createAnnouncer(region, messages) {
                           { title: langOf(title) });
   }
 
-  // What a transcript line says (speaker and text), in the line's own language.
+  // What a transcript line says (speaker and text), each in its own language.
   function lineParts(line) {
     if (line.classList.contains("withheld")) {
       return messages.parts("withheld", "Withheld passage.");
     }
     const speaker = line.querySelector(".speaker");
     const text = line.querySelector(".text");
-    return [{ text: (speaker ? speaker.textContent + " " : "") + (text ? text.textContent : ""), lang: langOf(line) }];
+    // A role the server said in the interface language (speaker_role) keeps that language.
+    const parts = speaker ? [{ text: speaker.textContent + " ", lang: langOf(speaker) }] : [];
+    return parts.concat([{ text: text ? text.textContent : "", lang: langOf(line) }]);
   }
 
   return { announce, announceMsg, chapterParts, lineParts };

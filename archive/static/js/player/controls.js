@@ -94,7 +94,8 @@ function announceChoice(box, chapters) {
   box.addEventListener("change", () => remember("listen.announceChapters", box.checked ? "1" : "0"));
 }
 
-// "Where am I?": the time, chapter and line being played, said on request (and the line brought into view).
+// "Where am I?": the time, chapter and line being played, said on request, written under the player (#where-out)
+// and the line brought into view.
 function whereAmI(button, { player, lines, chapters, sync, keepInView, messages, speech }) {
   button.addEventListener("click", () => {
     const time = player.currentTime || 0;
@@ -111,6 +112,11 @@ function whereAmI(button, { player, lines, chapters, sync, keepInView, messages,
       keepInView(lines[lineIndex], true);
     }
     speech.announce(parts);
+    const shown = document.getElementById("where-out");
+    if (shown) {
+      shown.textContent = parts.map((part) => part.text).join("");
+      shown.hidden = false;
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 /*
- * "Copy link" on a transcript line: puts the page's address at that moment (?t=seconds) on the clipboard,
+ * "Copy link" and "Copy passage link" on a transcript line: put the page's address at that moment (?t=seconds,
+ * playing on from there) or for that passage (?t=START,END, played by the clip player) on the clipboard,
  * or, where the clipboard cannot be used (e.g. plain http), offers the link selected in a field to copy by hand.
  */
 
@@ -22,6 +23,27 @@ export function copyButton(line, messages) {
   return button;
 }
 
+// The button copying the passage's link: a visible "Copy passage link" and, for screen readers, its times.
+export function passageButton(line, messages) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "copy-passage";
+  const label = document.createElement("span");
+  label.className = "copy-label";
+  messages.say(label, "copy_passage", "Copy passage link");
+  const context = document.createElement("span");
+  context.className = "visually-hidden";
+  messages.say(context, "copy_passage_to", " for {start} to {end}",
+               { start: clock(startOf(line)), end: clock(endOf(line)) });
+  button.appendChild(label);
+  button.appendChild(context);
+  return button;
+}
+
+function endOf(line) {
+  return parseFloat(line.getAttribute("data-end")) || startOf(line);
+}
+
 function offerByHand(line, button, url, { messages, speech }) {
   const existing = line.querySelector("input.copy-fallback");
   if (existing) {
@@ -41,14 +63,18 @@ function offerByHand(line, button, url, { messages, speech }) {
 }
 
 // page: {pageUrl, messages, speech} (see main.js).
+// A passage link when the button is a "Copy passage link" one (?t=START,END), else a link from the line's start.
 export function copyLink(line, button, page) {
   const { pageUrl, messages, speech } = page;
-  const url = new URL(pageUrl + "?t=" + secondsParam(startOf(line)), window.location.href).href;
+  const passage = button.classList.contains("copy-passage");
+  const at = secondsParam(startOf(line)) + (passage ? "," + secondsParam(endOf(line)) : "");
+  const url = new URL(pageUrl + "?t=" + at, window.location.href).href;
   const label = button.querySelector(".copy-label");
   const done = () => {
     if (label) {
       messages.say(label, "copied", "Copied");
-      window.setTimeout(() => messages.say(label, "copy_link", "Copy link"), 2000);
+      window.setTimeout(() => (passage ? messages.say(label, "copy_passage", "Copy passage link")
+        : messages.say(label, "copy_link", "Copy link")), 2000);
     }
     speech.announceMsg("link_copied", "Link copied.");
   };

@@ -1,11 +1,12 @@
 /*
- * Transcript lines and chapter links that drive the player. Each readable line gets a "Copy link" button;
+ * Transcript lines and chapter links that drive the player. Each readable line gets "Copy link" and "Copy
+ * passage link" buttons;
  * where the recording can be heard, a line is one keyboard stop (Tab) that seeks and plays on click, Enter
  * or Space, ArrowUp/ArrowDown move between lines, and its time link and the chapter links seek in place
  * (opening them in a new tab keeps working).
  */
 
-import { copyButton, copyLink } from "./copylink.js";
+import { copyButton, copyLink, passageButton } from "./copylink.js";
 import { startOf } from "./sync.js";
 
 const isModified = (event) => event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0;
@@ -17,6 +18,7 @@ function decorate(lines, player, messages) {
       continue;
     }
     line.appendChild(copyButton(line, messages));
+    line.appendChild(passageButton(line, messages));
     if (player) {
       line.setAttribute("tabindex", "0");
       if (hint) {
@@ -36,7 +38,7 @@ function decorate(lines, player, messages) {
 
 function onClick(event, page) {
   const { list, player, sync } = page;
-  const button = event.target.closest("button.copy-link");
+  const button = event.target.closest("button.copy-link, button.copy-passage");
   const line = event.target.closest("li.line");
   if (!line || !list.contains(line)) {
     return;

@@ -4,17 +4,20 @@
  * Progressive enhancement only. Without these modules (no JavaScript, or a module that fails to load) the
  * page is a readable transcript with a native player and plain ?t= links. With them: the spoken line is
  * highlighted (aria-current) and kept in view (sync.js, follow.js), lines seek on click/Enter/Space and
- * chapters and time links seek in place (lines.js), every line gets a "Copy link" button (copylink.js),
- * words can be found in the transcript (search.js), the speed can be set and "Where am I?" asked
+ * chapters and time links seek in place (lines.js), every line gets "Copy link" (from here) and "Copy passage link" (?t=START,END) buttons (copylink.js),
+ * the player's bar seeks ±15 s and shows the current chapter (dock.js), words can be found in the transcript (search.js), a search's words (?q=, marked by the server) have
+ * previous/next match controls (moments.js), the speed can be set and "Where am I?" asked
  * (controls.js), and the polite live region speaks only when the user acts or a chapter begins
  * (announcer.js). The wording comes in the interface language (messages.js); time codes are timecode.js.
  */
 
 import { createAnnouncer } from "./announcer.js";
 import { setupControls } from "./controls.js";
+import { setupDock } from "./dock.js";
 import { createFollower } from "./follow.js";
 import { setupChapterLinks, setupLines } from "./lines.js";
 import { readMessages } from "./messages.js";
+import { setupMoments } from "./moments.js";
 import { setupSearch } from "./search.js";
 import { createSync } from "./sync.js";
 import { hashTime } from "./timecode.js";
@@ -26,7 +29,8 @@ function start(root, player, sync) {
   if (at === null) {
     at = parseFloat(root.getAttribute("data-start")) || 0;
   }
-  if (at > 0) {
+  // A line the server marked current (a search's first match may be the line at 0:00) is one sync must know.
+  if (at > 0 || root.querySelector("#transcript li.line.current")) {
     sync.whenReady(() => {
       if (Math.abs(player.currentTime - at) > 0.25) {
         player.currentTime = at;
@@ -80,10 +84,12 @@ function main() {
   };
   if (player) {
     setupControls(page);
+    setupDock(page);
   }
   setupLines(page);
   setupChapterLinks(page);
   setupSearch(page);
+  setupMoments(page);
   if (player) {
     start(root, player, sync);
   }
