@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
+from archive.core.security import share_with_other_sites
 from archive.models import Testimony
 from archive.policy import access
 from archive.public import catalog
@@ -34,7 +35,7 @@ def transcript_vtt(testimony_id: int) -> Response:
         abort(404)
     response = _download(body, "text/vtt", f"testimony-{t.id}.vtt")
     if exchange.captions_are_public(current_user, t):
-        response.headers["Access-Control-Allow-Origin"] = "*"  # IIIF players on other sites load the captions
+        share_with_other_sites(response.headers)  # IIIF players on other sites load the captions
     return response
 
 
@@ -44,7 +45,10 @@ def transcript_txt(testimony_id: int) -> Response:
     t = _transcript_or_404(testimony_id)
     segments = exchange.export_segments(current_user, t)  # speaker labels as the access policy shows them
     body = to_plain_text(segments, t.title, include_restricted=access.is_user_staff(current_user))
-    return _download(body, "text/plain", f"testimony-{t.id}.txt")
+    response = _download(body, "text/plain", f"testimony-{t.id}.txt")
+    if exchange.captions_are_public(current_user, t):
+        share_with_other_sites(response.headers)  # the IIIF manifest offers it as a rendering
+    return response
 
 
 def _transcript_or_404(testimony_id: int) -> Testimony:
