@@ -12,6 +12,7 @@ block a check, the test says so (Mirador does not seek on time fragments).
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -34,11 +35,14 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def viewer_site() -> Iterator[str]:
     """tests/browser/viewers served on localhost at a free port (another origin than the archive's 127.0.0.1)."""
     if not (VIEWERS / "node_modules" / "universalviewer").is_dir():
-        pytest.skip("IIIF viewers not installed: run npm ci --prefix tests/browser/viewers")
+        message = "IIIF viewers not installed: run npm ci --prefix tests/browser/viewers"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
     handler = functools.partial(_QuietHandler, directory=str(VIEWERS))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="viewer-site", daemon=True)
