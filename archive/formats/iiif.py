@@ -9,7 +9,7 @@ The shape follows the IIIF audio/AV recipes:
   ``TextualBody`` with an ``id`` and its ``language``, targeting ``canvas#t=start,end`` and labelled
   with the speaker;
 * captions per language as ``supplementing`` annotations whose body is a WebVTT file
-  (``format: text/vtt``, ``language``);
+  (``format: text/vtt``, ``language``), in the canvas's first AnnotationPage (before the transcript's);
 * chapters as ``structures``, as the Cookbook's table-of-contents recipes (and Ramp) want them: one
   root ``Range`` (the table of contents) holding one ``Range`` per chapter, each pointing at
   ``canvas#t=start,end``;
@@ -161,6 +161,16 @@ def _canvas(manifest: Manifest, recording: Recording, main: bool) -> dict[str, A
         return canvas
     if manifest.thumbnail:
         canvas["thumbnail"] = _thumbnail(manifest.thumbnail)
+    # The captions' page comes first: some viewers (Ramp) read only a canvas's first AnnotationPage and take
+    # every body there for a caption file, which the WebVTT files are and the transcript's passages are not.
+    pages: list[dict[str, Any]] = []
+    captions = [{"id": f"{canvas_id}/captions/{link.language or 'none'}", "type": "Annotation",
+                 "motivation": "supplementing",
+                 "body": {**_link(link), **({"language": link.language} if link.language else {})},
+                 "target": canvas_id} for link in manifest.captions]
+    if captions:
+        pages.append({"id": f"{canvas_id}/captions", "type": "AnnotationPage", "label": language_map("Captions", "en"),
+                      "items": captions})
     annotations: list[dict[str, Any]] = []
     for passage in manifest.passages:
         if passage.start >= duration:
@@ -177,16 +187,10 @@ def _canvas(manifest: Manifest, recording: Recording, main: bool) -> dict[str, A
             annotation["label"] = language_map(passage.speaker, "none")
         annotations.append(annotation)
     if annotations:
-        canvas["annotations"] = [{"id": f"{canvas_id}/transcript", "type": "AnnotationPage",
-                                  "label": language_map("Transcript", "en"), "items": annotations}]
-    captions = [{"id": f"{canvas_id}/captions/{link.language or 'none'}", "type": "Annotation",
-                 "motivation": "supplementing",
-                 "body": {**_link(link), **({"language": link.language} if link.language else {})},
-                 "target": canvas_id} for link in manifest.captions]
-    if captions:
-        canvas.setdefault("annotations", []).append(
-            {"id": f"{canvas_id}/captions", "type": "AnnotationPage", "label": language_map("Captions", "en"),
-             "items": captions})
+        pages.append({"id": f"{canvas_id}/transcript", "type": "AnnotationPage",
+                      "label": language_map("Transcript", "en"), "items": annotations})
+    if pages:
+        canvas["annotations"] = pages
     return canvas
 
 

@@ -56,7 +56,7 @@ def test_manifest_validates_and_has_the_av_shape() -> None:
     assert painting["motivation"] == "painting"
     assert painting["body"] == {"id": "https://archive.example/media/recordings/3", "type": "Sound",
                                 "format": "audio/ogg", "duration": 95.5}
-    transcript, captions = canvas["annotations"]
+    captions, transcript = canvas["annotations"]
     assert [a["target"] for a in transcript["items"]] == [f"{BASE}/canvas/3#t=0,4", f"{BASE}/canvas/3#t=4.5,95.5"]
     assert transcript["items"][0]["body"] == {"id": f"{BASE}/canvas/3/transcript/1/text", "type": "TextualBody",
                                               "value": "어디서 자랐어요?", "format": "text/plain", "language": "ko"}

@@ -103,7 +103,7 @@ def test_korean_demo_manifest_has_language_maps_transcript_and_captions(client: 
     data = client.get(manifest_url(t)).get_json(force=True)
     english, korean = t.title.split(" / ")  # a title in both languages is labelled in both
     assert data["label"] == {"en": [english], "ko": [korean]} == data["items"][0]["label"]
-    transcript, captions = data["items"][0]["annotations"]
+    captions, transcript = data["items"][0]["annotations"]
     languages = {a["body"]["language"] for a in transcript["items"]}
     assert languages == {"ko", "en"}
     assert all(a["motivation"] == "supplementing" and "#t=" in a["target"] for a in transcript["items"])
@@ -400,7 +400,7 @@ def test_public_manifest_is_gzipped_and_other_sites_may_load_what_it_points_to(
     data = plain.get_json(force=True)
     # Public manifest, recording, captions and thumbnail: CORS for everyone and CORP cross-origin.
     urls = [manifest_url(t), data["items"][0]["items"][0]["items"][0]["body"]["id"], data["thumbnail"][0]["id"],
-            *(a["body"]["id"] for a in data["items"][0]["annotations"][1]["items"]),
+            *(a["body"]["id"] for a in data["items"][0]["annotations"][0]["items"]),
             *(r["id"] for r in data["rendering"])]
     for url in urls:
         response = client.get(url.removeprefix("http://localhost"))
