@@ -113,3 +113,11 @@ def test_listening_page_offers_the_embed_code_only_for_embeddable_testimonies(
 def test_embed_in_korean(client: FlaskClient, demo: dict[str, models.Testimony]) -> None:
     page = client.get(embed_url(demo["demo-001"]), headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert '<html lang="ko">' in page and "북한이탈주민 증언 아카이브" in page and "장" in page
+
+
+def test_ids_past_the_database_range_answer_like_missing_ones(client: FlaskClient,
+                                                              demo: dict[str, models.Testimony]) -> None:
+    """On PostgreSQL an id past its integer range made the query fail (a 500); now it is simply missing."""
+    for path in ("/iiif/testimonies/{}/manifest.json", "/testimonies/{}", "/testimonies/{}/transcript.vtt",
+                 "/testimonies/{}/ohms.xml", "/embed/testimonies/{}"):
+        assert client.get(path.format(2_147_483_648)).status_code == 404, path
