@@ -65,6 +65,7 @@ def public_pages(server: LiveServer, world: dict[str, Any]) -> list[str]:
              "/search?q=tag%3A+year%3Aabc", "/statistics", "/routes", "/places/", "/places/north-hamgyong",
              "/places/yodok-kwalliso-15", "/no-such-page", "/testimonies/999999", "/account/login", "/account/register"]
     pages += [f"/testimonies/{server.ids[e]}" for e in PUBLIC_DEMO if e in server.ids]
+    pages.append(f"/embed/testimonies/{server.ids['demo-001']}")  # the embeddable player (other sites frame it)
     if world["has_themes"]:
         pages.append("/themes/")
     return pages
