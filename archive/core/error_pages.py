@@ -15,11 +15,14 @@ def init_app(app: Flask, json_for: Callable[[], bool], json_error: Callable[[HTT
     API's) get `json_error(error)` instead (None for an unexpected error)."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[str, int]:
+    def _http_error(error: HTTPException) -> Any:
         if json_for():  # the JSON API answers errors in JSON
-            return json_error(error)  # type: ignore[no-any-return]
-        return render_template("errors/error.html", code=error.code, name=_NAMES.get(error.code or 500, error.name),
-                               description=_DESCRIPTIONS.get(error.code or 500, error.name)), error.code or 500
+            return json_error(error)
+        page = render_template("errors/error.html", code=error.code, name=_NAMES.get(error.code or 500, error.name),
+                               description=_DESCRIPTIONS.get(error.code or 500, error.name))
+        # A 405 says which methods the address takes (RFC 9110), as Werkzeug's own page would.
+        allowed = getattr(error, "valid_methods", None)
+        return page, error.code or 500, ({"Allow": ", ".join(allowed)} if allowed else {})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:

@@ -8,7 +8,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_skeleton
 from flask import Flask, has_request_context, message_flashed, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
+from flask_babel import Babel, force_locale, format_date, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
@@ -53,6 +53,15 @@ def current_locale() -> str:
     """The interface language of this request as a code ("en" or "ko")."""
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LOCALES else DEFAULT_LOCALE
+
+
+def in_every_locale(message: str) -> dict[str, str]:
+    """A catalogue message in each interface language, by language code (for IIIF language maps)."""
+    texts = {}
+    for code in LOCALES:
+        with force_locale(code):
+            texts[code] = gettext(message)
+    return texts
 
 
 def other_locale() -> str:
@@ -163,6 +172,15 @@ def lang_of(text: Any) -> str:
     """The language of catalogue text written in English or Korean ("ko" when Hangul dominates)."""
     value = str(text or "")
     return "ko" if len(_HANGUL.findall(value)) >= max(len(_LATIN.findall(value)), 1) else "en"
+
+
+def texts_by_language(text: Any) -> dict[str, str]:
+    """Catalogue text by language: "English / 한국어" gives both halves, anything else its one language."""
+    value = str(text or "").strip()
+    halves = [half.strip() for half in value.split(" / ")]
+    if len(halves) == 2 and all(halves) and lang_of(halves[0]) != lang_of(halves[1]):
+        return {lang_of(half): half for half in halves}
+    return {lang_of(value): value} if value else {}
 
 
 def lang_attr(code: Any) -> Markup:

@@ -5,11 +5,19 @@ MIME-sniffed, and anything that may depend on who is logged in is neither stored
 nor by a shared cache: only responses a view explicitly marks ``Cache-Control: public`` (public
 recordings, for anonymous listeners) and static files may be cached.
 
+Public IIIF manifests, public recordings (and their waveform thumbnails) and public captions are the
+exception to ``Cross-Origin-Resource-Policy: same-origin``: `share_with_other_sites` marks them
+``cross-origin`` (with ``Access-Control-Allow-Origin: *``, so no credentials travel), because viewers
+on other sites load them, some without CORS. The embeddable player (`EMBED_CSP`) is the one page other
+sites may frame. Hidden records answer with the same 404 as missing ones, so they keep the defaults.
+
 Request bodies are limited per route: the upload routes accept MAX_CONTENT_LENGTH (the recording
 limit plus room for the form), every other route MAX_BODY_BYTES (1 MB), so no anonymous client can
 make a worker read hundreds of megabytes into a login form.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Flask, Request, Response, current_app, request
 from flask_login import current_user
@@ -20,6 +28,8 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-src 'none'; frame-ancestors 'none'"
 )
+# The embeddable player: the page CSP, except that any site may frame it.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 NO_STORE = "no-store, private"
 HSTS = "max-age=31536000"
@@ -50,6 +60,18 @@ class LimitedRequest(Request):
         self._max_content_length = value
 
 
+def share_with_other_sites(headers: Any) -> None:
+    """Let pages on other sites load this public resource: CORS without credentials, and CORP cross-origin."""
+    headers["Access-Control-Allow-Origin"] = "*"
+    headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+
+
+def allow_framing(response: Response) -> Response:
+    """Let any site frame this page (the embeddable player only); everything else keeps frame-ancestors 'none'."""
+    response.headers["Content-Security-Policy"] = EMBED_CSP  # and no X-Frame-Options (see init_app)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Limit request bodies per route and add security headers; responses that depend on a login are never cached."""
     app.request_class = LimitedRequest
@@ -76,7 +98,8 @@ def init_app(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("Content-Security-Policy", CSP)
         headers["X-Content-Type-Options"] = "nosniff"
-        headers.setdefault("X-Frame-Options", "DENY")
+        if headers["Content-Security-Policy"] != EMBED_CSP:  # allow_framing: frame-ancestors alone decides
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")

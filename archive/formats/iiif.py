@@ -2,13 +2,23 @@
 
 The shape follows the IIIF audio/AV recipes:
 
-* one ``Canvas`` per recording, with its ``duration``; a ``painting`` annotation whose body is the
-  recording itself (``Sound`` or ``Video`` with its ``format`` and ``duration``);
+* one labelled ``Canvas`` per recording, with its ``duration`` and (when given) a ``thumbnail``; a
+  ``painting`` annotation whose body is the recording itself (``Sound`` or ``Video`` with its ``format``
+  and ``duration``);
 * the transcript as ``supplementing`` annotations on the main canvas, one per passage: a
-  ``TextualBody`` with its ``language``, targeting ``canvas#t=start,end`` and labelled with the speaker;
+  ``TextualBody`` with an ``id`` and its ``language``, targeting ``canvas#t=start,end`` and labelled
+  with the speaker;
 * captions per language as ``supplementing`` annotations whose body is a WebVTT file
-  (``format: text/vtt``, ``language``);
-* chapters as ``structures``: one ``Range`` per chapter pointing at ``canvas#t=start,end``.
+  (``format: text/vtt``, ``language``), in the canvas's first AnnotationPage (before the transcript's);
+* chapters as ``structures``, as the Cookbook's table-of-contents recipes (and Ramp) want them: one
+  root ``Range`` (the table of contents) holding one ``Range`` per chapter, each pointing at
+  ``canvas#t=start,end``;
+* the transcript's downloads as the manifest's ``rendering``, a small waveform picture as its
+  ``thumbnail``.
+
+Every label is a language map in the languages its text is written in (the caller tells: a title
+"English / 한국어" is two labels); labels the archive writes itself (the table of contents) come in each
+interface language the caller passes.
 
 Which recordings, passages and chapters go in is decided by the caller (`archive.interop.exchange`),
 through the access policy; this module only arranges what it is given.
@@ -33,6 +43,7 @@ class Recording:
     mime_type: str
     duration: float
     is_video: bool = False
+    label: dict[str, str] = field(default_factory=dict)  # language -> text; the manifest's title when empty
 
 
 @dataclass
@@ -54,6 +65,8 @@ class Chapter:
     start: float
     title: str
     synopsis: str = ""
+    label: dict[str, str] = field(default_factory=dict)  # the title by language; {manifest language: title} if empty
+    synopsis_language: str = ""  # the manifest's language when empty
 
 
 @dataclass
@@ -66,6 +79,16 @@ class Link:
     label: str
     language: str = ""
     profile: str = ""
+
+
+@dataclass
+class Thumbnail:
+    """A small picture standing for the recording (its waveform)."""
+
+    url: str
+    format: str
+    width: int
+    height: int
 
 
 @dataclass
@@ -85,11 +108,20 @@ class Manifest:
     passages: list[Passage] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
     captions: list[Link] = field(default_factory=list)
+    title_label: dict[str, str] = field(default_factory=dict)  # the title by language; {language: title} if empty
+    contents_label: dict[str, str] = field(default_factory=dict)  # the root Range's label, language -> text
+    renderings: list[Link] = field(default_factory=list)  # the transcript as documents (text, WebVTT)
+    thumbnail: Thumbnail | None = None
 
 
 def language_map(values: str | list[str], language: str = "") -> dict[str, list[str]]:
     """A IIIF language map; "none" when the language is unknown."""
     return {language or "none": [values] if isinstance(values, str) else list(values)}
+
+
+def labels(texts: dict[str, str]) -> dict[str, list[str]]:
+    """A language map from one text per language (empty texts left out)."""
+    return {language or "none": [text] for language, text in texts.items() if text}
 
 
 def fragment(canvas_id: str, start: float, end: float) -> str:
@@ -105,26 +137,48 @@ def _link(link: Link) -> dict[str, Any]:
     return out
 
 
+def _title(manifest: Manifest) -> dict[str, list[str]]:
+    return labels(manifest.title_label) or language_map(manifest.title, manifest.language)
+
+
+def _thumbnail(thumbnail: Thumbnail) -> list[dict[str, Any]]:
+    return [{"id": thumbnail.url, "type": "Image", "format": thumbnail.format,
+             "width": thumbnail.width, "height": thumbnail.height}]
+
+
 def _canvas(manifest: Manifest, recording: Recording, main: bool) -> dict[str, Any]:
     canvas_id = f"{manifest.id.rsplit('/', 1)[0]}/canvas/{recording.key}"
     duration = float(recording.duration)
     body = {"id": recording.url, "type": "Video" if recording.is_video else "Sound",
             "format": recording.mime_type, "duration": duration}
     canvas: dict[str, Any] = {
-        "id": canvas_id, "type": "Canvas", "duration": duration,
+        "id": canvas_id, "type": "Canvas", "label": labels(recording.label) or _title(manifest), "duration": duration,
         "items": [{"id": f"{canvas_id}/page", "type": "AnnotationPage", "items": [
             {"id": f"{canvas_id}/page/painting", "type": "Annotation", "motivation": "painting",
              "body": body, "target": canvas_id}]}],
     }
     if not main:
         return canvas
+    if manifest.thumbnail:
+        canvas["thumbnail"] = _thumbnail(manifest.thumbnail)
+    # The captions' page comes first: some viewers (Ramp) read only a canvas's first AnnotationPage and take
+    # every body there for a caption file, which the WebVTT files are and the transcript's passages are not.
+    pages: list[dict[str, Any]] = []
+    captions = [{"id": f"{canvas_id}/captions/{link.language or 'none'}", "type": "Annotation",
+                 "motivation": "supplementing",
+                 "body": {**_link(link), **({"language": link.language} if link.language else {})},
+                 "target": canvas_id} for link in manifest.captions]
+    if captions:
+        pages.append({"id": f"{canvas_id}/captions", "type": "AnnotationPage", "label": language_map("Captions", "en"),
+                      "items": captions})
     annotations: list[dict[str, Any]] = []
     for passage in manifest.passages:
         if passage.start >= duration:
             continue  # a passage past the end of the recording cannot be targeted on it
         annotation: dict[str, Any] = {
             "id": f"{canvas_id}/transcript/{passage.key}", "type": "Annotation", "motivation": "supplementing",
-            "body": {"type": "TextualBody", "value": passage.text, "format": "text/plain"},
+            "body": {"id": f"{canvas_id}/transcript/{passage.key}/text", "type": "TextualBody",
+                     "value": passage.text, "format": "text/plain"},
             "target": fragment(canvas_id, passage.start, min(passage.end, duration)),
         }
         if passage.language:
@@ -133,20 +187,16 @@ def _canvas(manifest: Manifest, recording: Recording, main: bool) -> dict[str, A
             annotation["label"] = language_map(passage.speaker, "none")
         annotations.append(annotation)
     if annotations:
-        canvas["annotations"] = [{"id": f"{canvas_id}/transcript", "type": "AnnotationPage",
-                                  "label": language_map("Transcript", "en"), "items": annotations}]
-    captions = [{"id": f"{canvas_id}/captions/{link.language or 'none'}", "type": "Annotation",
-                 "motivation": "supplementing",
-                 "body": {**_link(link), **({"language": link.language} if link.language else {})},
-                 "target": canvas_id} for link in manifest.captions]
-    if captions:
-        canvas.setdefault("annotations", []).append(
-            {"id": f"{canvas_id}/captions", "type": "AnnotationPage", "label": language_map("Captions", "en"),
-             "items": captions})
+        pages.append({"id": f"{canvas_id}/transcript", "type": "AnnotationPage",
+                      "label": language_map("Transcript", "en"), "items": annotations})
+    if pages:
+        canvas["annotations"] = pages
     return canvas
 
 
 def _ranges(manifest: Manifest, canvas_id: str, duration: float) -> list[dict[str, Any]]:
+    """The table of contents: one root Range holding the chapters' Ranges (none without chapters)."""
+    base = manifest.id.rsplit('/', 1)[0]
     chapters = sorted((c for c in manifest.chapters if c.start < duration), key=lambda c: c.start)
     ranges = []
     for number, chapter in enumerate(chapters, start=1):
@@ -154,14 +204,17 @@ def _ranges(manifest: Manifest, canvas_id: str, duration: float) -> list[dict[st
         if end <= chapter.start:
             continue
         item: dict[str, Any] = {
-            "id": f"{manifest.id.rsplit('/', 1)[0]}/range/{number}", "type": "Range",
-            "label": language_map(chapter.title, manifest.language),
+            "id": f"{base}/range/{number}", "type": "Range",
+            "label": labels(chapter.label) or language_map(chapter.title, manifest.language),
             "items": [{"id": fragment(canvas_id, chapter.start, end), "type": "Canvas"}],
         }
         if chapter.synopsis:
-            item["summary"] = language_map(chapter.synopsis, manifest.language)
+            item["summary"] = language_map(chapter.synopsis, chapter.synopsis_language or manifest.language)
         ranges.append(item)
-    return ranges
+    if not ranges:
+        return []
+    return [{"id": f"{base}/range/contents", "type": "Range",
+             "label": labels(manifest.contents_label) or _title(manifest), "items": ranges}]
 
 
 def build_manifest(manifest: Manifest) -> dict[str, Any]:
@@ -171,7 +224,7 @@ def build_manifest(manifest: Manifest) -> dict[str, Any]:
     canvases = [_canvas(manifest, rec, index == 0) for index, rec in enumerate(manifest.recordings)]
     out: dict[str, Any] = {
         "@context": CONTEXT, "id": manifest.id, "type": "Manifest",
-        "label": language_map(manifest.title, manifest.language),
+        "label": _title(manifest),
     }
     if manifest.summary:
         out["summary"] = language_map(manifest.summary, manifest.language)
@@ -188,6 +241,11 @@ def build_manifest(manifest: Manifest) -> dict[str, Any]:
                             **({"language": [manifest.homepage.language]} if manifest.homepage.language else {})}]
     if manifest.see_also:
         out["seeAlso"] = [_link(link) for link in manifest.see_also]
+    if manifest.renderings:
+        out["rendering"] = [{**_link(link), **({"language": [link.language]} if link.language else {})}
+                            for link in manifest.renderings]
+    if manifest.thumbnail:
+        out["thumbnail"] = _thumbnail(manifest.thumbnail)
     out["items"] = canvases
     ranges = _ranges(manifest, canvases[0]["id"], float(manifest.recordings[0].duration))
     if ranges:

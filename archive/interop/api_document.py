@@ -236,6 +236,58 @@ def _get(summary: str, tag: str, parameters: list[dict[str, Any]], ok: str, erro
     return {"get": operation}
 
 
+def _not_found_page() -> dict[str, Any]:
+    return {"404": {"description": "No such testimony, or one you may not have here (the two answer alike: the "
+                                   "same HTML page and headers)",
+                    "content": {"text/html": {"schema": STRING}}}}
+
+
+def _viewer_paths() -> dict[str, Any]:
+    """The IIIF manifest and the embeddable player: outside /api/, for viewers and other sites."""
+    manifest = {
+        "operationId": "getIiifManifest", "tags": ["iiif"], "parameters": [_path_id("testimony_id")],
+        "summary": "IIIF Presentation 3 manifest of a recording you may hear",
+        "description": (
+            "Shaped as the IIIF Cookbook's audio/video recipes: one labelled Canvas per recording (duration, "
+            "waveform thumbnail), a painting annotation with the recording, the captions per language as "
+            "text/vtt supplementing annotations (the canvas's first AnnotationPage), the transcript as one "
+            "TextualBody annotation per passage (each body with an id and its language, targeting "
+            "canvas#t=start,end), the chapters as Ranges inside one root Range (`structures`), the transcript "
+            "as `rendering` (plain text, WebVTT) and OHMS XML in `seeAlso`. Labels are language maps in each "
+            "language of their text. Passages withheld to protect a narrator are left out. Gzip-compressed when "
+            "the client accepts it; never cached. Public manifests (and the recordings, thumbnails and captions "
+            "they point to) carry `Access-Control-Allow-Origin: *` and `Cross-Origin-Resource-Policy: "
+            "cross-origin`, so viewers on other sites load them; anything else stays same-origin."),
+        "externalDocs": {"url": "https://iiif.io/api/presentation/3.0/"},
+        "responses": {
+            # No schema here: the IIIF Presentation 3 JSON Schema is the manifest's (externalDocs);
+            # tests/formats/test_iiif.py checks manifests against it.
+            "200": {"description": "The manifest (JSON-LD)", "content": {
+                'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"': {}}},
+            **_not_found_page(),
+        },
+    }
+    embed = {
+        "operationId": "getEmbeddedPlayer", "tags": ["embed"],
+        "summary": "The embeddable player of a public testimony (an HTML page other sites may frame)",
+        "description": (
+            "The public recording with its synced transcript and chapters in a compact page, for an <iframe> "
+            "on another site: the only page sent with `Content-Security-Policy: frame-ancestors *` (every other "
+            "page refuses framing). Always what the public may see, whoever is signed in; no cookie is needed or "
+            "set. Testimonies whose recording the public may not hear answer like missing ones. The listening "
+            "page's \"Copy embed code\" gives the <iframe>."),
+        "parameters": [
+            _path_id("testimony_id"),
+            _query("t", STRING, "Where to start, or a stretch to play and stop: START or START,END in seconds or "
+                               "time codes (83, 1:23, 1:23,1:35.5)", "4.5,12"),
+        ],
+        "responses": {"200": {"description": "The player page", "content": {"text/html": {"schema": STRING}}},
+                      **_not_found_page()},
+    }
+    return {"/iiif/testimonies/{testimony_id}/manifest.json": {"get": manifest},
+            "/embed/testimonies/{testimony_id}": {"get": embed}}
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document."""
     slug = {"type": "string", "pattern": SLUG_PATTERN}
@@ -294,6 +346,7 @@ def document() -> dict[str, Any]:
             "Unreadable values of page, per_page and sort fall back to their defaults. Repeat a facet "
             "parameter to choose several values (OR within a facet, AND across facets); facet counts are "
             "exact. The same search as CSV: /search.csv."),
+        **_viewer_paths(),
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "tags": ["meta"],
                                          "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {
                                              "application/json": {"schema": {"type": "object"}}}}}}},
@@ -315,7 +368,7 @@ def document() -> dict[str, Any]:
                 "answer `{error: {code, message, parameter}}`."),
         },
         "tags": [{"name": name} for name in ("testimonies", "narrators", "vocabulary", "statistics", "search",
-                                             "meta")],
+                                             "iiif", "embed", "meta")],
         "paths": paths,
         "components": {"schemas": _schemas()},
     }

@@ -24,7 +24,8 @@ from sqlalchemy import select
 
 from archive.formats import iiif
 from archive.core.extensions import db
-from archive.core.i18n import language_name
+from archive.core.i18n import in_every_locale, lang_of, language_name, texts_by_language
+from archive.media import copies
 from archive.models import Testimony
 from archive.formats.ohms import IndexPoint, OhmsError, OhmsRecord, build_ohms, parse_ohms
 from archive.policy import access, protected
@@ -42,6 +43,7 @@ _LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
 OHMS_PROFILE = "https://www.weareavp.com/nunncenter/ohms"
 ATTRIBUTION = ("North Korean Defectors' Testimony Archive. Testimonies are published with the narrators' "
                "consent; narrators are named by pseudonym unless they chose otherwise.")
+THUMBNAIL_SIZE = (320, 80)  # the waveform picture (archive/media/views.py draws it at this size)
 FICTIONAL_NOTICE = "Fictional demonstration testimony: the narrator and events are invented."
 
 
@@ -121,7 +123,8 @@ def manifest(user: Any, t: Testimony | TestimonyView) -> dict[str, Any]:
                              f"{RESTRICTED_MARKER} {s.text}" if s.restricted else s.text or "",
                              s.speaker, s.language or language)
                 for s in export_segments(user, view)]
-    chapters = [iiif.Chapter(c.start, c.title, c.synopsis) for c in view.chapters]
+    chapters = [iiif.Chapter(c.start, c.title, c.synopsis, texts_by_language(c.title),
+                             lang_of(c.synopsis)) for c in view.chapters]
     captions = [iiif.Link(url_for("listen.transcript_vtt", testimony_id=view.id, lang=code, _external=True), "Text",
                           "text/vtt", f"Captions ({language_name(code)})", code)
                 for code in caption_languages(user, view)]
@@ -129,9 +132,15 @@ def manifest(user: Any, t: Testimony | TestimonyView) -> dict[str, Any]:
     if view.can_read_transcript and (passages or chapters):
         see_also.append(iiif.Link(url_for("exchange.ohms_xml", testimony_id=view.id, _external=True), "Dataset",
                                   "text/xml", "OHMS XML (index and transcript)", profile=OHMS_PROFILE))
+    renderings = []
     if passages:
         see_also.append(iiif.Link(url_for("listen.transcript_vtt", testimony_id=view.id, _external=True), "Text",
                                   "text/vtt", "Transcript (WebVTT, all languages)", language))
+        renderings = [
+            iiif.Link(url_for("listen.transcript_txt", testimony_id=view.id, _external=True), "Text", "text/plain",
+                      "Transcript (plain text)", language),
+            iiif.Link(url_for("listen.transcript_vtt", testimony_id=view.id, _external=True), "Text", "text/vtt",
+                      "Transcript (WebVTT)", language)]
     notice = ATTRIBUTION + (f" {FICTIONAL_NOTICE}" if view.fictional else "")
     if view.staff and view.visibility != access.PUBLIC:
         notice += " Not public: for archive staff only."
@@ -152,8 +161,20 @@ def manifest(user: Any, t: Testimony | TestimonyView) -> dict[str, Any]:
         homepage=iiif.Link(url_for("public.testimony", testimony_id=view.id, _external=True), "Text", "text/html",
                            "Listening page", language),
         see_also=see_also, passages=passages, chapters=chapters, captions=captions,
+        title_label=texts_by_language(view.title), contents_label=in_every_locale("Chapters"), renderings=renderings,
+        thumbnail=_thumbnail(view.recordings[0]) if recordings and recordings[0].key == str(view.recordings[0].id)
+        else None,
     )
     return iiif.build_manifest(data)
+
+
+def _thumbnail(recording: Any) -> iiif.Thumbnail | None:
+    """The waveform picture of a recording whose public copy is drawn (none while it is being made)."""
+    copy = copies.servable_copy(recording)
+    if copy is None or not copy.waveform or not copy.waveform.get("peaks"):
+        return None
+    return iiif.Thumbnail(url_for("media.waveform_picture", recording_id=recording.id, _external=True), "image/png",
+                          *THUMBNAIL_SIZE)
 
 
 # ---------------------------------------------------------------------------------- OHMS export

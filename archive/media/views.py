@@ -23,6 +23,8 @@ from archive.policy import access
 from archive.interop import api as api_service
 from archive.public import listening
 from archive.media.waveform import recording_waveform
+from archive.core.security import share_with_other_sites
+from archive.formats.pictures import waveform_png
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -32,6 +34,7 @@ PUBLIC_CACHE = "public, no-cache"
 PRIVATE_CACHE = "no-store, private"
 X_SENDFILE = "X-Sendfile"
 X_ACCEL = "X-Accel-Redirect:"
+THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT = 320, 80
 _RANGE_SPEC = re.compile(r"^(?:(\d+)-(\d*)|-(\d+))$")
 
 
@@ -117,9 +120,9 @@ def _headers(rec: Recording, public: bool, etag: str) -> dict[str, str]:
         "Cache-Control": PUBLIC_CACHE if public else PRIVATE_CACHE,
     }
     if public:
-        # IIIF viewers on other sites play public recordings (their manifests allow it too);
-        # with "*" no cookies travel, so nothing beyond what anonymous visitors get is readable.
-        headers["Access-Control-Allow-Origin"] = "*"
+        # IIIF viewers on other sites play public recordings (their manifests allow it too), some without
+        # CORS (so CORP must allow it); with "*" no cookies travel: nothing beyond what anonymous visitors get.
+        share_with_other_sites(headers)
         headers["Access-Control-Expose-Headers"] = "Accept-Ranges, Content-Length, Content-Range, ETag"
     return headers
 
@@ -210,3 +213,23 @@ def waveform(recording_id: int) -> Response:
         return response.make_conditional(request)
     response.headers["Cache-Control"] = PRIVATE_CACHE
     return response
+
+
+@bp.get("/recordings/<int:recording_id>/waveform.png")
+def waveform_picture(recording_id: int) -> Response:
+    """The public copy's waveform as a small PNG (the IIIF manifest's thumbnail).
+
+    The same check as `waveform`: a recording the user may not hear, or whose public copy is not ready,
+    answers like a missing one (the 404 page). Public pictures may be kept by caches and loaded by other sites.
+    """
+    found = recording_waveform(current_user, recording_id)
+    if found is None or not found.ready:
+        abort(404)
+    response = Response(waveform_png(found.body["peaks"], THUMBNAIL_WIDTH, THUMBNAIL_HEIGHT), mimetype="image/png")
+    if not found.public:
+        response.headers["Cache-Control"] = PRIVATE_CACHE
+        return response
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    share_with_other_sites(response.headers)
+    response.add_etag()
+    return response.make_conditional(request)

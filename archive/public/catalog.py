@@ -17,6 +17,7 @@ from archive.core.extensions import db
 from archive.core.i18n import label
 from archive.models import LANGUAGES, Narrator, RouteLeg, Testimony, Topic
 from archive.core.paging import paginate
+from archive.interop.api_params import MAX_ID
 from archive.policy import access, protected
 from archive.policy.protected import ProfileView, TestimonyView
 
@@ -27,9 +28,14 @@ def _with_details() -> Any:
             selectinload(Testimony.topics), selectinload(Testimony.recordings))
 
 
+def _get_testimony(testimony_id: int) -> Testimony | None:
+    """The row, or None; ids past the database's integer range cannot exist (PostgreSQL would refuse the query)."""
+    return db.session.get(Testimony, testimony_id) if 1 <= testimony_id <= MAX_ID else None
+
+
 def visible_testimony_or_404(user: Any, testimony_id: int) -> Testimony:
     """Load a testimony the user may see; anything else answers exactly like a missing record."""
-    testimony = db.session.get(Testimony, testimony_id)
+    testimony = _get_testimony(testimony_id)
     if not access.can_view(user, testimony):
         abort(404)
     return testimony  # type: ignore[return-value]
@@ -37,7 +43,7 @@ def visible_testimony_or_404(user: Any, testimony_id: int) -> Testimony:
 
 def testimony_view_or_404(user: Any, testimony_id: int) -> TestimonyView:
     """The protected view of a testimony the user may see; anything else answers like a missing record."""
-    view = protected.testimony_view(user, db.session.get(Testimony, testimony_id))
+    view = protected.testimony_view(user, _get_testimony(testimony_id))
     if view is None:
         abort(404)
     return view

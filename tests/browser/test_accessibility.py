@@ -65,9 +65,10 @@ def public_pages(server: LiveServer, world: dict[str, Any]) -> list[str]:
              "/search?q=tag%3A+year%3Aabc", "/statistics", "/routes", "/places/", "/places/north-hamgyong",
              "/places/yodok-kwalliso-15", "/no-such-page", "/testimonies/999999", "/account/login", "/account/register"]
     pages += [f"/testimonies/{server.ids[e]}" for e in PUBLIC_DEMO if e in server.ids]
-    # Issue 18: a search's words marked on the listening page, chips, a run did-you-mean, no results at all.
+    # A search's words marked on the listening page, chips, a run did-you-mean, no results at all.
     pages += [f"/testimonies/{server.ids['demo-002']}?q=%EC%B2%AD%EC%A7%84", "/search?q=grew&language=en&tag=famine",
               "/search?q=conscrpt", "/search?q=famine&tag=prison&language=ko"]
+    pages.append(f"/embed/testimonies/{server.ids['demo-001']}")  # the embeddable player (other sites frame it)
     if world["has_themes"]:
         pages.append("/themes/")
     return pages

@@ -56,15 +56,18 @@ def test_manifest_validates_and_has_the_av_shape() -> None:
     assert painting["motivation"] == "painting"
     assert painting["body"] == {"id": "https://archive.example/media/recordings/3", "type": "Sound",
                                 "format": "audio/ogg", "duration": 95.5}
-    transcript, captions = canvas["annotations"]
+    captions, transcript = canvas["annotations"]
     assert [a["target"] for a in transcript["items"]] == [f"{BASE}/canvas/3#t=0,4", f"{BASE}/canvas/3#t=4.5,95.5"]
-    assert transcript["items"][0]["body"] == {"type": "TextualBody", "value": "어디서 자랐어요?", "format": "text/plain",
-                                              "language": "ko"}
+    assert transcript["items"][0]["body"] == {"id": f"{BASE}/canvas/3/transcript/1/text", "type": "TextualBody",
+                                              "value": "어디서 자랐어요?", "format": "text/plain", "language": "ko"}
     assert transcript["items"][0]["label"] == {"none": ["Interviewer"]}
     assert captions["items"][0]["body"]["format"] == "text/vtt" and captions["items"][0]["body"]["language"] == "ko"
     assert captions["items"][0]["motivation"] == "supplementing"
-    assert [(r["label"], r["items"][0]["id"]) for r in m["structures"]] == [
-        ({"ko": ["Childhood"]}, f"{BASE}/canvas/3#t=0,38.3"), ({"ko": ["Crossing"]}, f"{BASE}/canvas/3#t=38.3,95.5")]
+    [contents] = m["structures"]  # one root Range (the table of contents) holding the chapters
+    assert contents["type"] == "Range" and contents["label"] == {"ko": ["청진의 항구"]}
+    assert [(r["type"], r["label"], r["items"][0]["id"]) for r in contents["items"]] == [
+        ("Range", {"ko": ["Childhood"]}, f"{BASE}/canvas/3#t=0,38.3"),
+        ("Range", {"ko": ["Crossing"]}, f"{BASE}/canvas/3#t=38.3,95.5")]
     assert m["metadata"] == [{"label": {"en": ["Narrator"]}, "value": {"none": ["Han Song-il"]}}]
 
 
@@ -91,3 +94,40 @@ def test_the_schema_catches_broken_manifests() -> None:
 def test_a_manifest_needs_a_recording() -> None:
     with pytest.raises(ValueError):
         iiif.build_manifest(sample(recordings=[]))
+
+
+def test_labels_thumbnail_renderings_and_body_ids() -> None:
+    """What the viewers need: labels everywhere in the text's own language, a thumbnail, ids on every body."""
+    m = iiif.build_manifest(sample(
+        title="Crossing the Tumen / 두만강을 건너", title_label={"en": "Crossing the Tumen", "ko": "두만강을 건너"}, contents_label={"en": "Chapters", "ko": "장"},
+        chapters=[iiif.Chapter(0, "어린 시절", label={"ko": "어린 시절"}),
+                  iiif.Chapter(40, "Crossing", "The river", {"en": "Crossing"}, "en")],
+        recordings=[iiif.Recording("3", "https://archive.example/media/recordings/3", "audio/ogg", 95.5),
+                    iiif.Recording("4", "https://archive.example/media/recordings/4", "audio/ogg", 10,
+                                   label={"en": "Second part", "ko": ""})],
+        thumbnail=iiif.Thumbnail("https://archive.example/media/recordings/3/waveform.png", "image/png", 320, 80),
+        renderings=[iiif.Link("https://archive.example/testimonies/7/transcript.txt", "Text", "text/plain",
+                              "Transcript (plain text)", "ko")]))
+    assert schema_errors(m) == []
+    assert m["label"] == {"en": ["Crossing the Tumen"], "ko": ["두만강을 건너"]}
+    main, second = m["items"]
+    assert main["label"] == m["label"] and second["label"] == {"en": ["Second part"]}
+    thumbnail = [{"id": "https://archive.example/media/recordings/3/waveform.png", "type": "Image",
+                  "format": "image/png", "width": 320, "height": 80}]
+    assert m["thumbnail"] == thumbnail and main["thumbnail"] == thumbnail and "thumbnail" not in second
+    [contents] = m["structures"]
+    assert contents["label"] == {"en": ["Chapters"], "ko": ["장"]}
+    assert [r["label"] for r in contents["items"]] == [{"ko": ["어린 시절"]}, {"en": ["Crossing"]}]
+    assert contents["items"][1]["summary"] == {"en": ["The river"]}
+    assert m["rendering"] == [{"id": "https://archive.example/testimonies/7/transcript.txt", "type": "Text",
+                               "label": {"en": ["Transcript (plain text)"]}, "format": "text/plain",
+                               "language": ["ko"]}]
+    bodies = [a["body"] for page in main["annotations"] for a in page["items"]]
+    assert bodies and all(body.get("id") for body in bodies)
+    ids = [a["id"] for page in main["annotations"] for a in page["items"]] + [b["id"] for b in bodies]
+    assert len(ids) == len(set(ids))
+
+
+def test_chapters_past_the_end_leave_no_empty_contents() -> None:
+    m = iiif.build_manifest(sample(chapters=[iiif.Chapter(200, "Past the end")]))
+    assert "structures" not in m and schema_errors(m) == []

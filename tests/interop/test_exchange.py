@@ -64,7 +64,10 @@ def test_every_public_demo_recording_has_a_valid_manifest(client: FlaskClient,
         canvas = data["items"][0]
         assert canvas["duration"] == pytest.approx(t.recording.duration_seconds)
         assert canvas["items"][0]["items"][0]["body"]["id"].endswith(f"/media/recordings/{t.recording.id}")
-        assert len(data["structures"]) == len(t.chapters)
+        assert len(data["structures"]) == 1 and len(data["structures"][0]["items"]) == len(t.chapters)
+        assert {"en", "ko"} <= set(data["structures"][0]["label"])
+        assert all(body.get("id") for page in canvas.get("annotations", []) for body in
+                   (a["body"] for a in page["items"]))
         assert data["homepage"][0]["id"].endswith(f"/testimonies/{t.id}")
         if t.fictional:
             assert "Fictional" in data["requiredStatement"]["value"]["en"][0]
@@ -98,8 +101,9 @@ def test_korean_demo_manifest_has_language_maps_transcript_and_captions(client: 
                                                                           demo: dict[str, models.Testimony]) -> None:
     t = demo["demo-006"]  # Korean and English passages
     data = client.get(manifest_url(t)).get_json(force=True)
-    assert data["label"] == {"ko": [t.title]}
-    transcript, captions = data["items"][0]["annotations"]
+    english, korean = t.title.split(" / ")  # a title in both languages is labelled in both
+    assert data["label"] == {"en": [english], "ko": [korean]} == data["items"][0]["label"]
+    captions, transcript = data["items"][0]["annotations"]
     languages = {a["body"]["language"] for a in transcript["items"]}
     assert languages == {"ko", "en"}
     assert all(a["motivation"] == "supplementing" and "#t=" in a["target"] for a in transcript["items"])
@@ -377,3 +381,56 @@ def test_ohms_tool_file_with_a_legacy_transcript_imports(client: FlaskClient, fa
     assert [(s[2], s[3], s[4]) for s in segments_of(target)] == [
         ("KIM", "We lived by the sea.", "en"), ("LEE", "And then?", "en"), ("KIM", "Then the famine came.", "en")]
     assert segments_of(target)[-1][1] == 150.0
+
+
+# ------------------------------------------------------------------ manifests for real viewers (issue 21)
+
+
+def test_public_manifest_is_gzipped_and_other_sites_may_load_what_it_points_to(
+        client: FlaskClient, demo: dict[str, models.Testimony]) -> None:
+    t = demo["demo-001"]
+    plain = client.get(manifest_url(t))
+    zipped = client.get(manifest_url(t), headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers and "Accept-Encoding" in plain.headers["Vary"]
+    assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.data) < len(plain.data) / 3
+    import gzip
+    assert gzip.decompress(zipped.data) == plain.data
+    assert client.get(manifest_url(t), headers={"Accept-Encoding": "gzip;q=0"}).data == plain.data
+    data = plain.get_json(force=True)
+    # Public manifest, recording, captions and thumbnail: CORS for everyone and CORP cross-origin.
+    urls = [manifest_url(t), data["items"][0]["items"][0]["items"][0]["body"]["id"], data["thumbnail"][0]["id"],
+            *(a["body"]["id"] for a in data["items"][0]["annotations"][0]["items"]),
+            *(r["id"] for r in data["rendering"])]
+    for url in urls:
+        response = client.get(url.removeprefix("http://localhost"))
+        assert response.status_code == 200, url
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin", url
+        assert response.headers["Access-Control-Allow-Origin"] == "*", url
+    picture = client.get(data["thumbnail"][0]["id"].removeprefix("http://localhost"))
+    assert picture.content_type == "image/png" and picture.data.startswith(b"\x89PNG")
+    # Pages keep same-origin.
+    assert client.get(f"/testimonies/{t.id}").headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_hidden_manifests_media_and_thumbnails_keep_answering_like_missing_ones(
+        client: FlaskClient, demo: dict[str, models.Testimony], auth: Any) -> None:
+    hidden = demo["demo-003"]  # researchers only
+    rec = hidden.recording.id
+    for url, missing_url in ((manifest_url(hidden), manifest_url(MISSING)),
+                             (f"/media/recordings/{rec}", "/media/recordings/987654"),
+                             (f"/media/recordings/{rec}/waveform.png", "/media/recordings/987654/waveform.png"),
+                             (f"/testimonies/{hidden.id}/transcript.vtt", f"/testimonies/{MISSING}/transcript.vtt")):
+        for encoding in ("", "gzip"):
+            response = client.get(url, headers={"Accept-Encoding": encoding})
+            missing = client.get(missing_url, headers={"Accept-Encoding": encoding})
+            assert response.status_code == missing.status_code == 404, url
+            assert response.get_data(as_text=True) == missing.get_data(as_text=True).replace(missing_url, url)
+            assert sorted(response.headers.items()) == sorted(missing.headers.items()), url
+            assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    auth.login("researcher", approved=True)  # who may hear it gets it, but not for other sites
+    for url in (manifest_url(hidden), f"/media/recordings/{rec}/waveform.png"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", url
+        assert "Access-Control-Allow-Origin" not in response.headers, url
