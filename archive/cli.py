@@ -1,4 +1,4 @@
-"""Flask commands: archive (import, load-demo), users, search."""
+"""Flask commands: archive (import, load-demo, and the preservation commands), users, search."""
 from __future__ import annotations
 
 import sys
@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from archive.jobs.cli import jobs_cli
+from archive.preservation import cli as preservation_cli
 from archive.models import ROLES
 from archive.curation import imports
 from archive.search import sync as search_sync
@@ -20,6 +21,8 @@ from archive.core.vocabulary import seed_vocabulary
 archive_cli = AppGroup("archive", help="Import and maintain testimonies.")
 users_cli = AppGroup("users", help="Manage accounts.")
 search_cli = AppGroup("search", help="Maintain the search index.")
+for _command in preservation_cli.COMMANDS:  # backup, restore, fixity, export-bag, import-bag
+    archive_cli.add_command(_command)
 
 
 @archive_cli.command("seed")
