@@ -8,8 +8,9 @@ settings that are not secrets), `secret_key` only when asked (`--include-secrets
 Consistency while curators save: the media folder is copied first, then the database snapshot is taken,
 then any file the snapshot refers to that the first pass did not see (uploaded meanwhile) is copied. A file
 is stored before the commit that refers to it and deleted only after the commit that stops referring to it,
-so every file the snapshot needs exists at snapshot time; one deleted again before the second pass could
-read it makes the backup fail (run it again) rather than leave a hole.
+so every file the snapshot needs exists at snapshot time; if one is deleted again before the second pass can
+read it, a new snapshot is taken (which no longer needs it), up to SNAPSHOT_ATTEMPTS times, after which the
+backup fails rather than leave a hole.
 
 Incremental media copies: with `--link-dest PREVIOUS`, a file whose path, size and modification time match
 PREVIOUS's manifest is hard-linked from there (stored recordings never change in place), not copied again.
@@ -41,6 +42,7 @@ SETTINGS = "settings.json"
 SECRET = "secret_key"
 MEDIA = "media"
 CHUNK = 1024 * 1024
+SNAPSHOT_ATTEMPTS = 3
 # Work files under the media root that are not part of the archive (copies being written).
 SKIPPED_MEDIA_DIRS = {".partial"}
 # Settings worth knowing when rebuilding a server; secrets are never among them.
@@ -122,19 +124,26 @@ def backup(dest: Path, *, include_secrets: bool = False, link_dest: Path | None 
     say("copying media")
     for path in _media_files(root):
         _copy_media(root, path.relative_to(root).as_posix(), dest, previous, sums, report)
-    say("taking the database snapshot")
-    described = snapshots.take(dest)
-    report.rows = described["rows"]
-    missing = []
-    for relative in _referenced_files(dest, described):
-        if f"{MEDIA}/{relative}" not in sums:
-            if (root / relative).is_file():
-                _copy_media(root, relative, dest, previous, sums, report)
-            else:
-                missing.append(relative)
+    missing: list[str] = []
+    for _attempt in range(SNAPSHOT_ATTEMPTS):
+        say("taking the database snapshot")
+        _remove_snapshot(dest)
+        described = snapshots.take(dest)
+        missing = []
+        for relative in _referenced_files(dest, described):
+            if f"{MEDIA}/{relative}" not in sums:
+                if (root / relative).is_file():
+                    _copy_media(root, relative, dest, previous, sums, report)
+                if f"{MEDIA}/{relative}" not in sums:
+                    missing.append(relative)
+        if not missing:
+            break
+        # A file the snapshot needs was deleted by a later save before it could be copied: that save
+        # committed after the snapshot, so a new snapshot no longer needs the file.
     if missing:
         raise BackupError([f"media/{name}: referred to by the database but deleted while the backup ran; "
                            f"run the backup again" for name in missing])
+    report.rows = described["rows"]
     (dest / SETTINGS).write_text(json.dumps(listed_settings(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if include_secrets:
         secret = dest / SECRET
@@ -154,6 +163,11 @@ def backup(dest: Path, *, include_secrets: bool = False, link_dest: Path | None 
             sums[name] = sha256_of(path)
     (dest / MANIFEST).write_text("".join(f"{sums[name]}  {name}\n" for name in sorted(sums)), encoding="utf-8")
     return report
+
+
+def _remove_snapshot(dest: Path) -> None:
+    (dest / snapshots.SQLITE_FILE).unlink(missing_ok=True)
+    shutil.rmtree(dest / snapshots.ROWS_DIR, ignore_errors=True)
 
 
 def listed_settings() -> dict[str, Any]:

@@ -1,0 +1,265 @@
+"""Backup and restore through the CLI: the restore drill, refusals, checksums, secrets, incremental media."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from archive.core.extensions import db
+from archive.curation import testimonies as testimony_service
+from archive.curation.recordings import upload_recording
+from archive import models
+from archive.models import Recording, Segment
+from archive.preservation import backups
+from tests.preservation.conftest import DRAFT_TEXT, REAL_NAME, RESTRICTED_TEXT, Populated, comparable, log_in
+from tests.sound import wav_bytes
+
+
+def _sums(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".partial" not in p.parts}
+
+
+def run(app: Flask, *args: str) -> Any:
+    """A command of this app (the runner only pushes the app's context when none is pushed: push it here)."""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=list(args))
+
+
+def _backup(app: Flask, dest: Path, *args: str) -> Any:
+    result = run(app, "archive", "backup", str(dest), *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _restore(app: Flask, src: Path, *args: str) -> Any:
+    return run(app, "archive", "restore", str(src), *args)
+
+
+def _pages(populated: Populated) -> dict[str, list[str]]:
+    """What each audience asks for: every public and staff page, API listing and search the drill compares."""
+    ids = [t.id for t in populated.all]
+    recordings = [t.recording.id for t in populated.all if t.recording is not None]
+    public = ["/", "/hear/", "/testimonies/", "/routes", "/places/", "/search?q=river", "/search?q=broker",
+              "/search?q=Pak+Yong-chol", "/search?q=kitchen", "/search.csv?q=river", "/api/v1/testimonies",
+              "/api/v1/narrators", "/api/v1/search?q=river", "/oai?verb=ListRecords&metadataPrefix=oai_dc"]
+    for i in ids:
+        public += [f"/testimonies/{i}", f"/api/v1/testimonies/{i}", f"/api/v1/testimonies/{i}/segments",
+                   f"/testimonies/{i}/transcript.vtt", f"/testimonies/{i}/transcript.txt",
+                   f"/testimonies/{i}/ohms.xml", f"/iiif/testimonies/{i}/manifest.json", f"/testimonies/{i}/cite.json"]
+    public += [f"/media/recordings/{r}" for r in recordings] + [f"/media/recordings/{r}/waveform" for r in recordings]
+    staff = [*public, "/curate/", "/curate/fixity/", "/admin/users", "/admin/audit"]
+    staff += [f"/curate/testimonies/{i}" for i in ids] + [f"/curate/{i}/checklist" for i in ids]
+    return {"anonymous": public, "researcher@example.org": public, "curator@example.org": staff,
+            "admin@example.org": staff}
+
+
+def test_restore_drill_gives_back_every_page_search_result_and_file(app: Flask, populated: Populated,
+                                                                     second_archive: Flask, tmp_path: Path) -> None:
+    checked = app.test_cli_runner().invoke(args=["archive", "fixity"])  # fixity history is kept too
+    assert checked.exit_code == 0 and "0 failed" in checked.output
+    _backup(app, tmp_path / "backup")
+    result = _restore(second_archive, tmp_path / "backup")
+    assert result.exit_code == 0, result.output
+    assert "indexed 4 testimonies" in result.output
+
+    # Every file, byte for byte, under the same relative path (3 originals and their own public copies).
+    source_files = _sums(Path(app.config["MEDIA_ROOT"]))
+    assert len(source_files) >= 4 and _sums(Path(second_archive.config["MEDIA_ROOT"])) == source_files
+
+    # Every page, listing and search result, for every audience, answers the same (accounts came back too).
+    for who, paths in _pages(populated).items():
+        before, after = app.test_client(), second_archive.test_client()
+        if who != "anonymous":
+            log_in(before, who)
+            log_in(after, who)
+        for path in paths:
+            restored, original = comparable(after.get(path)), comparable(before.get(path))
+            assert restored == original, f"{who}: {path}\n" + "\n".join(difflib.unified_diff(
+                original[2].splitlines(), restored[2].splitlines(), lineterm="", n=1))
+
+    # The restored archive still protects what it protected: the restricted passage, the draft, the real name.
+    anonymous = second_archive.test_client()
+    assert anonymous.get(f"/testimonies/{populated.draft.id}").status_code == 404
+    for path in (f"/testimonies/{populated.public.id}", "/search?q=broker", f"/testimonies/{populated.public.id}/transcript.vtt"):
+        body = anonymous.get(path).get_data(as_text=True)
+        assert RESTRICTED_TEXT not in body and REAL_NAME not in body and DRAFT_TEXT not in body
+    with second_archive.app_context():
+        fixity = run(second_archive, "archive", "fixity")
+        assert fixity.exit_code == 0 and fixity.output == checked.output  # the same files, all intact
+
+
+def test_backup_holds_a_manifest_that_sha256sum_accepts_and_no_secret_by_default(app: Flask, populated: Populated,
+                                                                                  tmp_path: Path) -> None:
+    dest = tmp_path / "b"
+    _backup(app, dest)
+    description = json.loads((dest / "backup.json").read_text())
+    assert description["database"]["rows"]["testimonies"] == 4 and not description["secrets_included"]
+    assert not (dest / "secret_key").exists()
+    settings = (dest / "settings.json").read_text()
+    assert "test-secret" not in settings and "DATABASE_URL" in settings
+    listed = dict(line.split("  ", 1)[::-1] for line in (dest / "manifest-sha256.txt").read_text().splitlines())
+    assert {"backup.json", "settings.json"} <= set(listed)
+    assert sum(name.startswith("media/recordings/") for name in listed) == 3
+    if shutil.which("sha256sum"):
+        subprocess.run(["sha256sum", "--quiet", "-c", "manifest-sha256.txt"], cwd=dest, check=True)
+
+    with_secret = tmp_path / "s"
+    _backup(app, with_secret, "--include-secrets")
+    assert (with_secret / "secret_key").read_text().strip() == "test-secret"
+    assert (with_secret / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_restore_brings_back_the_secret_key_only_when_the_backup_holds_it(app: Flask, populated: Populated,
+                                                                          second_archive: Flask, tmp_path: Path) -> None:
+    _backup(app, tmp_path / "b", "--include-secrets")
+    result = _restore(second_archive, tmp_path / "b")
+    assert result.exit_code == 0, result.output
+    assert (Path(second_archive.config["ARCHIVE_DATA_DIR"]) / "secret_key").read_text() == "test-secret"
+
+
+def test_backup_refuses_a_folder_that_is_not_empty(app: Flask, populated: Populated, tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "old.txt").write_text("x")
+    result = app.test_cli_runner().invoke(args=["archive", "backup", str(tmp_path / "b")])
+    assert result.exit_code == 1 and "not an empty folder" in result.output
+
+
+def test_restore_refuses_a_non_empty_archive_without_force(app: Flask, populated: Populated, second_archive: Flask,
+                                                           tmp_path: Path) -> None:
+    _backup(app, tmp_path / "b")
+    assert _restore(second_archive, tmp_path / "b").exit_code == 0
+    with second_archive.app_context():
+        t = db.session.scalar(select(models.Testimony).where(models.Testimony.external_id == "pres-002"))
+        testimony_service.update_testimony(t, {"title": "Changed after the restore"}, None)
+    refused = _restore(second_archive, tmp_path / "b")
+    assert refused.exit_code == 1
+    assert "holds data" in refused.output and "holds files" in refused.output and "--force" in refused.output
+    with second_archive.app_context():
+        assert db.session.scalar(select(models.Testimony.title).where(models.Testimony.external_id == "pres-002")) == \
+            "Changed after the restore"
+    forced = _restore(second_archive, tmp_path / "b", "--force")
+    assert forced.exit_code == 0, forced.output
+    with second_archive.app_context():
+        assert db.session.scalar(select(models.Testimony.title).where(models.Testimony.external_id == "pres-002")) == \
+            "Working in Shenyang"
+    assert second_archive.test_client().get("/search?q=Changed").get_data(as_text=True).count("Changed after") == 0
+
+
+@pytest.mark.parametrize("damage", ["flip", "delete", "add"])
+def test_restore_verifies_every_checksum_before_writing_anything(app: Flask, populated: Populated,
+                                                                 second_archive: Flask, tmp_path: Path,
+                                                                 damage: str) -> None:
+    dest = tmp_path / "b"
+    _backup(app, dest)
+    recording = sorted(p for p in (dest / "media" / "recordings").rglob("*") if p.is_file())[0]
+    name = recording.relative_to(dest).as_posix()
+    if damage == "flip":
+        data = bytearray(recording.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        recording.write_bytes(bytes(data))
+        expected = f"{name}: checksum differs from the manifest"
+    elif damage == "delete":
+        recording.unlink()
+        expected = f"{name}: missing"
+    else:
+        (dest / "media" / "stray.ogg").write_bytes(b"OggS")
+        expected = "media/stray.ogg: not listed in the manifest"
+    result = _restore(second_archive, dest)
+    assert result.exit_code == 1
+    assert "nothing was restored" in result.output and expected in result.output
+    assert "Traceback" not in result.output
+    with second_archive.app_context():
+        assert backups.target_problems() == []  # still empty: nothing was written
+
+
+def test_restore_says_what_is_wrong_with_a_folder_that_is_no_backup(second_archive: Flask, tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    result = _restore(second_archive, tmp_path / "x")
+    assert result.exit_code == 1 and "is not a backup" in result.output
+
+
+def test_incremental_backup_links_unchanged_media_and_copies_new_files(app: Flask, populated: Populated,
+                                                                       tmp_path: Path) -> None:
+    _backup(app, tmp_path / "monday")
+    upload_recording(populated.researchers, io.BytesIO(wav_bytes(2.0)), "new.wav", None)
+    result = _backup(app, tmp_path / "tuesday", "--link-dest", str(tmp_path / "monday"))
+    monday, tuesday = _sums(tmp_path / "monday" / "media"), _sums(tmp_path / "tuesday" / "media")
+    new = set(tuesday) - set(monday)
+    assert len(new) >= 1  # the new recording (and its public copy)
+    linked = [name for name in monday if name in tuesday]
+    assert linked and all((tmp_path / "monday" / "media" / name).stat().st_ino ==
+                          (tmp_path / "tuesday" / "media" / name).stat().st_ino for name in linked)
+    assert f"{len(new)} copied, {len(linked)} linked" in result.output
+
+
+def test_a_backup_taken_while_saves_run_restores_to_a_consistent_state(app: Flask, populated: Populated,
+                                                                       second_archive: Flask, tmp_path: Path) -> None:
+    """Each save replaces the transcript (revision k: k+1 passages saying "revision k") and every third one
+    the recording; a consistent snapshot shows one whole revision and every file its rows name."""
+    target_id = populated.plain.id
+    stop = threading.Event()
+    saved: list[int] = []
+    errors: list[BaseException] = []
+
+    def saves() -> None:
+        with app.app_context():
+            try:
+                for k in range(1, 400):
+                    if stop.is_set() and len(saved) >= 3:
+                        return
+                    t = db.session.get(models.Testimony, target_id)
+                    testimony_service.replace_transcript(
+                        t, [{"start": i, "end": i + 1, "text": f"revision {k}"} for i in range(k + 1)], None)
+                    if k % 3 == 0:
+                        upload_recording(t, io.BytesIO(wav_bytes(1.0 + k / 100)), f"r{k}.wav", None)
+                    saved.append(k)
+            except BaseException as error:  # reported by the test below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    worker = threading.Thread(target=saves)
+    worker.start()
+    results = []
+    try:
+        while len(saved) < 2:
+            worker.join(0.05)
+            assert worker.is_alive() or saved, errors
+        first = len(saved)
+        # Back up until saves have committed while backups ran (a save takes longer than a backup here).
+        while len(results) < 3 or (len(saved) == first and len(results) < 30):
+            dest = tmp_path / f"during-{len(results)}"
+            results.append(app.test_cli_runner().invoke(args=["archive", "backup", str(dest)]))
+        during = len(saved) - first
+    finally:
+        stop.set()
+        worker.join(120)
+    assert not errors, errors
+    assert all(result.exit_code == 0 for result in results), [result.output for result in results]
+    assert during > 0  # saves committed while the backups ran
+
+    for number in (0, len(results) // 2, len(results) - 1):
+        restored = _restore(second_archive, tmp_path / f"during-{number}", "--force")
+        assert restored.exit_code == 0, restored.output
+        with second_archive.app_context():
+            texts = db.session.scalars(select(Segment.text).where(Segment.testimony_id == target_id)
+                                       .order_by(Segment.start)).all()
+            revision = int(texts[0].split()[-1])
+            assert texts == [f"revision {revision}"] * (revision + 1)
+            for rec in db.session.scalars(select(Recording)):
+                path = Path(second_archive.config["MEDIA_ROOT"]) / rec.storage_path
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == rec.sha256
+            db.session.remove()
+        fixity = run(second_archive, "archive", "fixity")
+        assert fixity.exit_code == 0, fixity.output
