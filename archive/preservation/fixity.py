@@ -129,4 +129,4 @@ def recent_failures(limit: int = 50) -> list[tuple[FixityCheck, Testimony]]:
     """The most recent failed checks with their testimonies."""
     return list(db.session.execute(select(FixityCheck, Testimony).join(Testimony, Testimony.id == FixityCheck.testimony_id)
                                    .where(FixityCheck.result != "ok")
-                                   .order_by(FixityCheck.checked_at.desc(), FixityCheck.id.desc()).limit(limit)).tuples())
+                                   .order_by(FixityCheck.checked_at.desc(), FixityCheck.id.desc()).limit(limit)))
