@@ -115,11 +115,14 @@ def backup(dest: Path, *, include_secrets: bool = False, link_dest: Path | None 
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise BackupError(f"{dest} already exists and is not an empty folder; give a new folder for each backup")
+    root = Path(current_app.config["MEDIA_ROOT"])
+    if dest.resolve().is_relative_to(root.resolve()):
+        raise BackupError(f"{dest} is inside the media folder {root}; keep backups outside the data directory")
     previous = _previous(link_dest) if link_dest else {}
     dest.mkdir(parents=True, exist_ok=True)
+    dest.chmod(0o700)  # the backup holds every restricted passage and real name
     report = BackupReport(dest)
     say = progress or (lambda message: None)
-    root = Path(current_app.config["MEDIA_ROOT"])
     sums: dict[str, str] = {}
     say("copying media")
     for path in _media_files(root):

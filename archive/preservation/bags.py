@@ -33,6 +33,7 @@ import bagit
 from flask import current_app
 from sqlalchemy import select
 
+from archive.core import audit
 from archive.core.extensions import db
 from archive.curation import imports
 from archive.formats import oaipmh
@@ -83,6 +84,11 @@ def export_bags(dest: Path, external_ids: list[str] | None = None, *, include_re
     with current_app.test_request_context("/", base_url=base_url):
         for view, name in zip(views, names, strict=True):
             report.bags.append(_write_bag(dest / name, view))
+    if include_restricted:
+        # Staff content left the archive: say so where admins look (the audit log), one entry per testimony.
+        for view, path in zip(views, report.bags, strict=True):
+            audit.record("preservation.export_bag", view.model, {"level": "staff", "bag": str(path)})
+        db.session.commit()
     return report
 
 
@@ -113,7 +119,7 @@ def _bag_name(view: TestimonyView) -> str:
 
 def _write_bag(path: Path, view: TestimonyView) -> Path:
     """Stage the payload, bag it, and mark it BagIt 1.0."""
-    path.mkdir()
+    path.mkdir(mode=0o700 if view.staff else 0o755)  # make_bag gives data/ the same mode
     try:
         media_name = _write_media(path, view)
         line = import_line(view, f"media/{media_name}" if media_name else None)

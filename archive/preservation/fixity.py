@@ -20,6 +20,8 @@ from archive.models import FixityCheck, PublicCopy, Recording, Testimony
 from archive.models.base import utcnow
 from archive.preservation.backups import sha256_of
 
+COMMIT_EVERY = 50
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -75,9 +77,12 @@ def run_fixity(sample: int | None = None) -> FixityReport:
                                              f.recording_id))[:sample]
     run = uuid.uuid4().hex
     root = media_root()
-    checks = [check_file(root, stored, run) for stored in files]
-    db.session.add_all(checks)
-    db.session.commit()
+    checks = []
+    for start in range(0, len(files), COMMIT_EVERY):  # a run stopped half-way keeps what it checked
+        batch = [check_file(root, stored, run) for stored in files[start:start + COMMIT_EVERY]]
+        db.session.add_all(batch)
+        db.session.commit()
+        checks += batch
     return FixityReport(run, len(checks), [c for c in checks if c.failed])
 
 

@@ -106,6 +106,7 @@ def test_backup_holds_a_manifest_that_sha256sum_accepts_and_no_secret_by_default
     description = json.loads((dest / "backup.json").read_text())
     assert description["database"]["rows"]["testimonies"] == 4 and not description["secrets_included"]
     assert not (dest / "secret_key").exists()
+    assert dest.stat().st_mode & 0o077 == 0  # only the archive's own account may read a backup
     settings = (dest / "settings.json").read_text()
     assert "test-secret" not in settings and "DATABASE_URL" in settings
     listed = dict(line.split("  ", 1)[::-1] for line in (dest / "manifest-sha256.txt").read_text().splitlines())
@@ -128,11 +129,15 @@ def test_restore_brings_back_the_secret_key_only_when_the_backup_holds_it(app: F
     assert (Path(second_archive.config["ARCHIVE_DATA_DIR"]) / "secret_key").read_text() == "test-secret"
 
 
-def test_backup_refuses_a_folder_that_is_not_empty(app: Flask, populated: Populated, tmp_path: Path) -> None:
+def test_backup_refuses_a_folder_that_is_not_empty_or_inside_the_media(app: Flask, populated: Populated,
+                                                                        tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "old.txt").write_text("x")
     result = app.test_cli_runner().invoke(args=["archive", "backup", str(tmp_path / "b")])
     assert result.exit_code == 1 and "not an empty folder" in result.output
+    inside = Path(app.config["MEDIA_ROOT"]) / "backups" / "today"
+    result = app.test_cli_runner().invoke(args=["archive", "backup", str(inside)])
+    assert result.exit_code == 1 and "inside the media folder" in result.output and not inside.exists()
 
 
 def test_restore_refuses_a_non_empty_archive_without_force(app: Flask, populated: Populated, second_archive: Flask,

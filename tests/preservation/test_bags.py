@@ -91,6 +91,15 @@ def test_staff_bags_need_include_restricted_and_say_so(app: Flask, populated: Po
     again = _export(app, tmp_path / "staff", "--include-restricted", "--external-id", "pres-001")
     assert again.exit_code == 1 and "already exists" in again.output
 
+    # Staff bags stay private on disk, and their export is in the audit log (one entry per testimony).
+    for name in ("pres-001", "pres-004"):
+        assert (tmp_path / "staff" / name).stat().st_mode & 0o077 == 0
+        assert (tmp_path / "staff" / name / "data").stat().st_mode & 0o077 == 0
+    entries = db.session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "preservation.export_bag")
+                                 .order_by(models.AuditEntry.object_id)).all()
+    assert [(e.object_id, json.loads(e.details)["level"]) for e in entries] == [
+        (populated.public.id, "staff"), (populated.draft.id, "staff")]
+
 
 def _snapshot(t: models.Testimony) -> dict[str, Any]:
     n = t.narrator
