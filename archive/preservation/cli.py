@@ -64,12 +64,7 @@ def fixity_command(sample: int | None) -> None:
     report = fixity.run_fixity(sample)
     failures = report.failures or []
     for check in failures:
-        t = check.testimony_id
-        label = "public copy" if check.kind == "public_copy" else "original"
-        detail = {"missing": "file missing", "unreadable": "file unreadable",
-                  "mismatch": f"checksum {check.actual_sha256} differs from the recorded {check.expected_sha256}"}
-        click.echo(f"testimony {t}, recording {check.recording_id}, {label} media/{check.storage_path}: "
-                   f"{detail.get(check.result, check.result)}", err=True)
+        click.echo(fixity.describe(check), err=True)
     click.echo(f"Checked {report.checked} files: {report.checked - len(failures)} intact, {len(failures)} failed.")
     if failures:
         sys.exit(1)

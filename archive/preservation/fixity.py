@@ -86,6 +86,19 @@ def run_fixity(sample: int | None = None) -> FixityReport:
     return FixityReport(run, len(checks), [c for c in checks if c.failed])
 
 
+_FOUND = {"missing": "file missing", "unreadable": "file unreadable"}
+
+
+def describe(check: FixityCheck) -> str:
+    """One line naming the testimony (id and external identifier), the recording and the file, and what is wrong."""
+    t = db.session.get(Testimony, check.testimony_id)
+    who = f"testimony {check.testimony_id}" + (f" ({t.external_id})" if t is not None and t.external_id else "")
+    kind = "public copy" if check.kind == "public_copy" else "original"
+    found = _FOUND.get(check.result) or (f"checksum {check.actual_sha256} differs from the recorded "
+                                         f"{check.expected_sha256}")
+    return f"{who}, recording {check.recording_id}, {kind} media/{check.storage_path}: {found}"
+
+
 def check_file(root: Path, stored: StoredFile, run: str) -> FixityCheck:
     """Recompute one file's checksum (reading only) and describe the outcome as an unsaved check row."""
     check = FixityCheck(recording_id=stored.recording_id, testimony_id=stored.testimony_id, kind=stored.kind,

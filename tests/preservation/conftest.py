@@ -100,10 +100,19 @@ def _fresh_database(source_url: str, tmp_path: Path) -> str:
 
 @pytest.fixture()
 def second_archive(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """An app over an empty data directory and an empty database (the restore target)."""
-    data = tmp_path / "restored"
+    """An app over an empty data directory and an empty database of the suite's kind (the restore target)."""
+    yield from _archive(_fresh_database(database_url, tmp_path), tmp_path / "restored")
+
+
+@pytest.fixture()
+def sqlite_archive(tmp_path: Path) -> Iterator[Flask]:
+    """An empty archive on SQLite whatever the suite runs on (a PostgreSQL backup restored into SQLite)."""
+    yield from _archive(f"sqlite:///{tmp_path / 'moved.sqlite3'}", tmp_path / "moved")
+
+
+def _archive(url: str, data: Path) -> Iterator[Flask]:
     other = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": _fresh_database(database_url, tmp_path),
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
         "ARCHIVE_DATA_DIR": str(data), "MEDIA_ROOT": str(data / "media"), "SEARCH_INDEX_DIR": str(data / "index"),
         "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
         "MAX_UPLOAD_BYTES": 2 * 1024 * 1024, "MAX_CONTENT_LENGTH": 3 * 1024 * 1024,
@@ -126,6 +135,7 @@ _VOLATILE = [
     (re.compile(r'(<meta name="csrf-token" content=")[^"]+'), r"\1…"),
     (re.compile(r'nonce="[^"]+"'), 'nonce="…"'),
     (re.compile(r"nonce-[A-Za-z0-9+/=_-]+"), "nonce-…"),
+    (re.compile(r"<responseDate>[^<]+</responseDate>"), "<responseDate>…</responseDate>"),  # OAI-PMH: now
 ]
 
 

@@ -54,9 +54,10 @@ def test_a_flipped_byte_and_a_missing_file_are_reported_and_nothing_is_changed(a
     result = _fixity(app)
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert any(f"testimony {populated.public.id}, recording {flipped.id}, original media/{flipped.storage_path}: "
+    assert any(f"testimony {populated.public.id} (pres-001), recording {flipped.id}, original "
+               f"media/{flipped.storage_path}: "
                f"checksum" in line and f"differs from the recorded {flipped.sha256}" in line for line in lines)
-    assert f"testimony {populated.public.id}, recording {flipped.id}, public copy media/{copy.storage_path}: " \
+    assert f"testimony {populated.public.id} (pres-001), recording {flipped.id}, public copy media/{copy.storage_path}: " \
            f"file missing" in result.output
     assert "2 failed." in result.output and "Traceback" not in result.output
     assert _state(root) == before  # fixity reads; it never repairs, rewrites or touches a file
