@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -178,8 +179,17 @@ def listed_settings() -> dict[str, Any]:
     config = current_app.config
     listed = {key: config.get(key) for key in LISTED_SETTINGS if key in config}
     listed["DATABASE_URL"] = make_url(config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-    listed["JOBS_URL"] = str(config.get("JOBS_URL", os.environ.get("ARCHIVE_JOBS_URL", "")))
+    listed["JOBS_URL"] = _without_password(str(config.get("JOBS_URL", os.environ.get("ARCHIVE_JOBS_URL", ""))))
     return listed
+
+
+def _without_password(url: str) -> str:
+    """A URL with any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _media_files(root: Path) -> list[Path]:

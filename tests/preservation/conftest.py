@@ -22,6 +22,7 @@ from archive.config import PROJECT_ROOT, normalize_database_url
 from archive.core.extensions import db
 from archive.curation.recordings import upload_recording
 from archive.models import Testimony
+from archive.themes.pages import seed_themes
 from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 
 DEMO = PROJECT_ROOT / "media" / "demo"
@@ -48,7 +49,8 @@ def attach(t: Testimony, name: str) -> None:
 
 @pytest.fixture()
 def populated(app: Flask, factory: Any, auth: Any) -> Populated:
-    """Four testimonies covering each audience, three recordings, accounts of every role."""
+    """Four testimonies covering each audience, three recordings, accounts of every role, the context themes."""
+    seed_themes()  # JSON columns (sources, statistics keys) go through the snapshot too
     for role in ("curator", "admin"):
         auth.create(role)
     auth.create("researcher", approved=True)

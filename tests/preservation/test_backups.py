@@ -48,7 +48,7 @@ def _restore(app: Flask, src: Path, *args: str) -> Any:
 
 def STAFF_ONLY(ids: list[int], narrators: list[int]) -> list[str]:  # noqa: N802
     """Curator pages under /curate/ (each must answer 200 to staff, or the comparison proves nothing)."""
-    return ["", "fixity/", *(f"testimonies/{i}{page}" for i in ids for page in ("", "/checklist", "/sensitive")),
+    return ["", "fixity/", "themes/", "themes/overseas-labour", *(f"testimonies/{i}{page}" for i in ids for page in ("", "/checklist", "/sensitive")),
             *(f"narrators/{n}" for n in narrators)]
 
 
@@ -59,7 +59,8 @@ def _pages(populated: Populated) -> dict[str, list[str]]:
     recordings = [t.recording.id for t in populated.all if t.recording is not None]
     public = ["/", "/hear/", "/testimonies/", "/routes", "/places/", "/search?q=river", "/search?q=broker",
               "/search?q=Pak+Yong-chol", "/search?q=kitchen", "/search.csv?q=river", "/api/v1/testimonies",
-              "/api/v1/narrators", "/api/v1/search?q=river", "/oai?verb=ListRecords&metadataPrefix=oai_dc"]
+              "/api/v1/narrators", "/api/v1/search?q=river", "/oai?verb=ListRecords&metadataPrefix=oai_dc", "/themes/", "/themes/north-korea-in-brief",
+              "/themes/leaving-the-country"]
     public += [f"/narrators/{n}" for n in narrators] + [f"/api/v1/narrators/{n}" for n in narrators]
     for i in ids:
         public += [f"/testimonies/{i}", f"/api/v1/testimonies/{i}", f"/api/v1/testimonies/{i}/segments",
@@ -140,13 +141,15 @@ def test_a_backup_restores_into_sqlite_whatever_database_it_came_from(app: Flask
 def test_backup_holds_a_manifest_that_sha256sum_accepts_and_no_secret_by_default(app: Flask, populated: Populated,
                                                                                   tmp_path: Path) -> None:
     dest = tmp_path / "b"
+    app.config["JOBS_URL"] = "redis://:s3cret@127.0.0.1:6379/13"  # only read by the backup's settings list here
     _backup(app, dest)
     description = json.loads((dest / "backup.json").read_text())
     assert description["database"]["rows"]["testimonies"] == 4 and not description["secrets_included"]
     assert not (dest / "secret_key").exists()
     assert dest.stat().st_mode & 0o077 == 0  # only the archive's own account may read a backup
     settings = (dest / "settings.json").read_text()
-    assert "test-secret" not in settings and "DATABASE_URL" in settings
+    assert "test-secret" not in settings and "s3cret" not in settings and "DATABASE_URL" in settings
+    assert json.loads(settings)["JOBS_URL"] == "redis://:***@127.0.0.1:6379/13"
     listed = dict(line.split("  ", 1)[::-1] for line in (dest / "manifest-sha256.txt").read_text().splitlines())
     assert {"backup.json", "settings.json"} <= set(listed)
     assert sum(name.startswith("media/recordings/") for name in listed) == 3
