@@ -229,6 +229,24 @@ def test_restore_verifies_every_checksum_before_writing_anything(app: Flask, pop
         assert backups.target_problems() == []  # still empty: nothing was written
 
 
+def test_a_backup_from_a_newer_version_is_refused(app: Flask, populated: Populated, second_archive: Flask,
+                                                  tmp_path: Path) -> None:
+    dest = tmp_path / "b"
+    _backup(app, dest)
+    description = json.loads((dest / "backup.json").read_text())
+    description["database"]["revision"] = "9999_from_the_future"
+    (dest / "backup.json").write_text(json.dumps(description))
+    manifest = (dest / "manifest-sha256.txt").read_text().splitlines()
+    digest = hashlib.sha256((dest / "backup.json").read_bytes()).hexdigest()
+    (dest / "manifest-sha256.txt").write_text("".join(
+        f"{digest}  backup.json\n" if line.endswith("  backup.json") else f"{line}\n" for line in manifest))
+    result = _restore(second_archive, dest)
+    assert result.exit_code == 1, result.output
+    assert "revision '9999_from_the_future' is not one this version of the archive knows" in result.output
+    with second_archive.app_context():
+        assert backups.target_problems() == []
+
+
 def test_restore_says_what_is_wrong_with_a_folder_that_is_no_backup(second_archive: Flask, tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     result = _restore(second_archive, tmp_path / "x")
