@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import Connection, Date, DateTime, MetaData, Table, create_engine, func, insert, select, text
@@ -51,7 +52,7 @@ def take(dest: Path) -> dict[str, Any]:
 
 def _sqlite_backup(source: Path, target: Path) -> dict[str, Any]:
     """Copy a SQLite database with the online backup API (pages=-1: one step, one consistent state)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=60)
+    src = sqlite3.connect(f"file:{quote(str(source))}?mode=ro", uri=True, timeout=60)
     out = sqlite3.connect(target)
     try:
         src.backup(out, pages=-1)
@@ -119,7 +120,7 @@ def is_empty() -> bool:
 
 
 def drop_everything() -> None:
-    """Remove every table of the app's database (only under --force)."""
+    """Remove every table of the app's database (it holds no data, or the restore was given --force)."""
     with db.engine.begin() as conn:
         metadata = MetaData()
         metadata.reflect(conn)
@@ -170,7 +171,7 @@ class _Source:
         self.tables = list(manifest["rows"])
         self.engine = None
         if self.form != "rows":
-            self.engine = create_engine(f"sqlite:///file:{src / SQLITE_FILE}?mode=ro&uri=true")
+            self.engine = create_engine(f"sqlite:///file:{quote(str(src / SQLITE_FILE))}?mode=ro&uri=true")
             self.metadata = MetaData()
             self.metadata.reflect(self.engine)
 
