@@ -76,14 +76,23 @@ def export_bags(dest: Path, external_ids: list[str] | None = None, *, include_re
     views = _chosen(audience, external_ids)
     dest = Path(dest)
     names = [_bag_name(view) for view in views]
-    taken = [name for name in names if (dest / name).exists()]
-    if taken:
-        raise BagProblems([f"{dest / name} already exists; nothing was written" for name in taken])
+    # Everything that can be known to fail is checked before the first bag is written.
+    problems = [f"{dest / name}: already exists" for name in names if (dest / name).exists()]
+    problems += [f"{dest / name}: two testimonies would share this bag name" for name in sorted(set(names))
+                 if names.count(name) > 1]
+    media: list[tuple[Path, str] | None] = []
+    for view in views:
+        try:
+            media.append(_media_source(view))
+        except BagProblems as error:
+            problems += error.problems
+    if problems:
+        raise BagProblems(problems)
     report = ExportReport(level="staff" if include_restricted else "public")
     dest.mkdir(parents=True, exist_ok=True)
     with current_app.test_request_context("/", base_url=base_url):
-        for view, name in zip(views, names, strict=True):
-            report.bags.append(_write_bag(dest / name, view))
+        for view, name, source in zip(views, names, media, strict=True):
+            report.bags.append(_write_bag(dest / name, view, source))
     if include_restricted:
         # Staff content left the archive: say so where admins look (the audit log), one entry per testimony.
         for view, path in zip(views, report.bags, strict=True):
@@ -117,11 +126,15 @@ def _bag_name(view: TestimonyView) -> str:
     return _UNSAFE_NAME.sub("_", name).strip("._") or f"testimony-{view.id}"
 
 
-def _write_bag(path: Path, view: TestimonyView) -> Path:
+def _write_bag(path: Path, view: TestimonyView, media: tuple[Path, str] | None) -> Path:
     """Stage the payload, bag it, and mark it BagIt 1.0."""
     path.mkdir(mode=0o700 if view.staff else 0o755)  # make_bag gives data/ the same mode
     try:
-        media_name = _write_media(path, view)
+        media_name = None
+        if media is not None:
+            media_name = "recording" + media[1]
+            (path / "media").mkdir()
+            shutil.copyfile(media[0], path / "media" / media_name)
         line = import_line(view, f"media/{media_name}" if media_name else None)
         (path / METADATA_FILE).write_text(json.dumps(line, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         (path / "dublin-core.xml").write_bytes(dublin_core(view))
@@ -160,8 +173,8 @@ def _write_bag(path: Path, view: TestimonyView) -> Path:
     return path
 
 
-def _write_media(path: Path, view: TestimonyView) -> str | None:
-    """Copy the level's recording into the payload: the original for staff, the servable public copy otherwise."""
+def _media_source(view: TestimonyView) -> tuple[Path, str] | None:
+    """The level's recording file and its extension: the original for staff, the servable public copy otherwise."""
     rec = view.recording
     if rec is None:
         return None
@@ -177,11 +190,9 @@ def _write_media(path: Path, view: TestimonyView) -> str | None:
     except MediaError as error:
         raise BagProblems([f"testimony {view.id}: {error}"]) from None
     if not source.is_file():
-        raise BagProblems([f"testimony {view.id}: the recording file {relative} is missing (run `archive fixity`)"])
-    name = "recording" + ALLOWED_MEDIA.get(mime, Path(relative).suffix)
-    (path / "media").mkdir()
-    shutil.copyfile(source, path / "media" / name)
-    return name
+        raise BagProblems([f"testimony {view.id}: the recording file media/{relative} is missing "
+                           f"(see `archive fixity`)"])
+    return source, ALLOWED_MEDIA.get(mime, Path(relative).suffix)
 
 
 def dublin_core(view: TestimonyView) -> bytes:

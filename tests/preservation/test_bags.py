@@ -89,7 +89,7 @@ def test_staff_bags_need_include_restricted_and_say_so(app: Flask, populated: Po
     assert DRAFT_TEXT in (tmp_path / "staff" / "pres-004" / "data" / "transcript.vtt").read_text()
 
     again = _export(app, tmp_path / "staff", "--include-restricted", "--external-id", "pres-001")
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "already exists" in again.output and "no bags written" in again.output
 
     # Staff bags stay private on disk, and their export is in the audit log (one entry per testimony).
     for name in ("pres-001", "pres-004"):
@@ -158,6 +158,16 @@ def test_an_invalid_bag_is_refused_before_anything_is_imported(app: Flask, popul
     assert "nothing was imported" in result.output and expected in result.output
     assert "Traceback" not in result.output
     assert db.session.scalar(select(func.count()).select_from(models.Testimony)) == 0
+
+
+def test_a_missing_recording_stops_the_export_before_any_bag_is_written(app: Flask, populated: Populated,
+                                                                       tmp_path: Path) -> None:
+    (Path(app.config["MEDIA_ROOT"]) / populated.draft.recording.storage_path).unlink()
+    result = _export(app, tmp_path / "bags", "--include-restricted")
+    assert result.exit_code == 1
+    assert f"testimony {populated.draft.id}: the recording file media/{populated.draft.recording.storage_path} " \
+           f"is missing" in result.output
+    assert not (tmp_path / "bags").exists() and "Traceback" not in result.output
 
 
 def test_import_bag_names_a_folder_that_holds_no_bag(app: Flask, tmp_path: Path) -> None:
