@@ -1,4 +1,4 @@
-"""Flask commands: archive (import, load-demo, vocabularies), users, search."""
+"""Flask commands: archive (import, load-demo, vocabularies and the preservation commands), users, search."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from archive.jobs.cli import jobs_cli
+from archive.preservation import cli as preservation_cli
 from archive.models import ROLES
 from archive.curation import imports
 from archive.search import sync as search_sync
@@ -20,6 +21,8 @@ from archive.core.vocabulary import seed_vocabulary
 archive_cli = ArchiveGroup("archive", help="Import and maintain testimonies.")
 users_cli = ArchiveGroup("users", help="Manage accounts.")
 search_cli = ArchiveGroup("search", help="Maintain the search index.")
+for _command in preservation_cli.COMMANDS:  # backup, restore, fixity, export-bag, import-bag
+    archive_cli.add_command(_command)
 
 
 @archive_cli.command("seed")

@@ -2,6 +2,7 @@
 from archive.models.media import Recording
 from archive.models.narrators import GENDERS, Narrator
 from archive.models.oai import OaiRecord  # noqa: F401  (OAI-PMH record tracking)
+from archive.models.preservation import FIXITY_KINDS, FIXITY_RESULTS, FixityCheck  # noqa: F401  (fixity audits)
 from archive.models.public_copies import PublicCopy, PublicCopyOutbox  # noqa: F401  (public copies of recordings)
 from archive.models.search import SearchOutbox
 from archive.models.security import AccessRequest, ClientThrottle  # noqa: F401  (security tables)

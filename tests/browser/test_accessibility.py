@@ -78,7 +78,7 @@ def staff_pages(world: dict[str, Any]) -> list[str]:
     t = world["testimony_id"]
     pages = ["/curate/", "/curate/narrators/new", f"/curate/narrators/{world['narrator_id']}", "/curate/testimonies/new",
              f"/curate/testimonies/{t}", f"/curate/testimonies/{t}/withdraw", f"/curate/testimonies/{t}/delete",
-             f"/testimonies/{t}", "/account/password"]
+             f"/testimonies/{t}", "/account/password", "/curate/fixity/"]
     if world["segment_id"]:
         pages.append(f"/curate/testimonies/{t}/segments/{world['segment_id']}")
     if world["has_themes"]:

@@ -192,7 +192,7 @@ def test_staff_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
         problems = []
         for path in ["/curate/", "/curate/narrators/new", "/curate/testimonies/new", f"/curate/testimonies/{t}",
                      f"/curate/testimonies/{t}/withdraw", f"/curate/testimonies/{t}/delete", "/admin/users",
-                     "/admin/audit", "/statistics/admin"]:
+                     "/admin/audit", "/statistics/admin", "/curate/fixity/"]:
             page.goto(path)
             page.wait_for_load_state()
             assert "/account/login" not in page.url

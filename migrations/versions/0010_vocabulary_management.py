@@ -1,7 +1,7 @@
 """Curators manage the vocabularies: retired terms, a place's parent province, old slugs that redirect
 
-Revision ID: 0013_vocabulary_management
-Revises: 0008_narrator_version
+Revision ID: 0010_vocabulary_management
+Revises: 0009_fixity
 Create Date: 2026-12-03 17:30:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_vocabulary_management'
-down_revision = '0008_narrator_version'
+revision = '0010_vocabulary_management'
+down_revision = '0009_fixity'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Preservation: backups and restores, fixity audits of stored recordings, BagIt packages."""
