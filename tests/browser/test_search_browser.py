@@ -152,6 +152,8 @@ def test_a_hit_plays_in_place_from_its_first_matching_moment(tab: BrowserPage, l
     assert page.url.endswith("/search?q=foggy")  # still on the results
     assert link.inner_text().strip().endswith("Pause")
     link.click()
-    page.wait_for_function("() => document.querySelector('audio.hit-audio').paused")
+    # The label follows the audio's pause event, which comes a moment after `paused` turns true.
+    page.wait_for_function("() => document.querySelector('audio.hit-audio').paused"
+                           " && document.querySelector('a.hit-play').innerText.includes('Play from')")
     assert "Play from 0:47" in link.inner_text()
     tab.assert_no_console_errors()
