@@ -7,6 +7,7 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -120,3 +121,18 @@ def test_chicago_dates_and_sentences(app: Flask, factory: Any) -> None:
         text = citations.cite(protected.audience_view("public", t), accessed=date(2026, 2, 3)).chicago
     assert "\u201cWhy did we leave?\u201d Oral history interview, 2020." in text
     assert text.endswith(f"/testimonies/{t.id}. Accessed February 3, 2026.")
+
+
+@pytest.mark.parametrize("lang, name", [("en", "North Korean Defectors' Testimony Archive"),
+                                        ("ko", "북한이탈주민 증언 아카이브")])
+def test_one_name_in_the_header_the_title_and_the_citation(app: Flask, client: FlaskClient, factory: Any,
+                                                           lang: str, name: str) -> None:
+    t = factory.testimony()
+    client.set_cookie("lang", lang)
+    html = client.get(f"/testimonies/{t.id}").get_data(as_text=True).replace("&#39;", "'")
+    brand = re.search(r'class="brand"[^>]*>([^<]*)</a>', html).group(1)
+    title = re.search(r"<title>([^<]*)</title>", html).group(1)
+    assert brand == name and title.endswith(f" · {name}")
+    # Citations are written in English whatever the interface language: the English form of the same name.
+    chicago = re.search(r'id="citation-chicago">([^<]*)<', html).group(1).replace("&#39;", "'")
+    assert "North Korean Defectors' Testimony Archive." in chicago
