@@ -23,6 +23,12 @@ FIELD_BOOSTS = {"title": 3.0, "names": 2.0, "summary": 1.5, "text": 1.0, "rtext"
 POSITION_FIELDS = {"text": "textpos", "rtext": "rtextpos"}
 # A testimony's origin and route places count even when its text never names them.
 PLACE_FIELD_BOOST = 1.0
+# Hangul bigram fields of the text fields an audience searches (rgrams: restricted text, staff only).
+GRAM_FIELDS = {"text": "grams", "rtext": "rgrams"}
+# A Korean word's bigrams together weigh this fraction of one morpheme match: a testimony holding
+# the string verbatim gains a little over one with the morphemes apart, and one that only holds
+# the string (a compound Kiwi read differently in context) is still found, ranked below.
+GRAM_WEIGHT = 0.5
 # Matches nothing: a prefix without expansions must not vanish from AND/NOT structure.
 NOTHING = wq.Term("id", "~")
 MAX_EXPANSION = 64
@@ -39,6 +45,7 @@ _LANGUAGES = {
     "중국어": "zh",
 }
 _SPELLABLE = re.compile(r"\W*([A-Za-z]{3,})\W*")
+_HANGUL_RUN = re.compile(r"[가-힣]{2,}")
 _SPELLABLE_HANGUL = re.compile(r"\W*([가-힣]{2,8})\W*")
 _YEAR_SPEC = re.compile(r"^(?:(\d{4})|(\d{4})?\.\.(\d{4})?|(\d{4})-(\d{4})|(>=|<=|>|<)(\d{4}))$")
 
@@ -68,6 +75,7 @@ class Compiler:
         self.analyzer = analyzer
         self.reader = reader
         self.fields = fields
+        self.gram_fields = tuple(GRAM_FIELDS[f] for f in fields if f in GRAM_FIELDS)
         self.allowed = allowed
         self.units: list[Unit] = []
         self.spell: list[tuple[int, int, str]] = []
@@ -169,11 +177,31 @@ class Compiler:
         if not negated:
             self.units.append(Unit(tuple(frozenset(s) for s in steps)))
 
-    def word(self, node: Word, negated: bool) -> Any:
-        """Compile a bare word with its place synonyms and partial-name expansions."""
-        tokens, _ = self.analyzer.tokens(node.text, query=True)
-        if not tokens:
+    def _grams(self, text: str) -> Any:
+        """Match every Hangul run of `text` (two syllables or more) as a string, whatever its morphemes.
+
+        None when `text` has no such run. Each run is the conjunction of its folded bigrams,
+        scored by BM25 on the bigram fields and weighted to stay below morpheme matches.
+        """
+        if not self.gram_fields or not has_hangul(text):
             return None
+        runs = korean.query_grams(text)
+        count = sum(len(run) for run in runs)
+        if not count:
+            return None
+        parts = [
+            FieldsTerm([wq.Term(f, gram) for f in self.gram_fields], boost=GRAM_WEIGHT / count)
+            for run in runs
+            for gram in run
+        ]
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def word(self, node: Word, negated: bool) -> Any:
+        """Compile a bare word with its place synonyms, partial-name expansions and Hangul bigrams."""
+        tokens, _ = self.analyzer.tokens(node.text, query=True)
+        grams = self._grams(node.text)
+        if not tokens:
+            return grams
         groups: dict[int, list[str]] = {}
         spans: list[str] = []
         for tok in tokens:
@@ -198,7 +226,7 @@ class Compiler:
                 self.spell.append(
                     (node.start + match.start(1), node.start + match.end(1), match.group(1).lower())
                 )
-        return sequence
+        return sequence if grams is None else wq.Or([sequence, grams])
 
     def _place_spans(self, children: list[Node], negated: bool) -> list[Any]:
         """Recognise place names typed as separate words, e.g. North Hamgyong."""
@@ -219,7 +247,19 @@ class Compiler:
         return out
 
     def phrase(self, node: Phrase, negated: bool) -> Any:
-        """Compile a quoted phrase (or the place it names)."""
+        """Compile a quoted phrase (or the place it names).
+
+        A phrase that is one Hangul string ("유생력량") also matches that string however Kiwi
+        splits it in context; phrases of several words stay exact.
+        """
+        query = self._phrase(node, negated)
+        grams = self._grams(node.text) if _HANGUL_RUN.fullmatch(node.text.strip()) else None
+        if grams is None:
+            return query
+        return grams if query is None else wq.Or([query, grams])
+
+    def _phrase(self, node: Phrase, negated: bool) -> Any:
+        """Compile a quoted phrase from its words (morphemes for Korean)."""
         tokens, count = self.analyzer.tokens(node.text)
         words = [t.term for t in tokens if t.surface is not None]
         if not words:
