@@ -166,7 +166,9 @@ def _get_kiwi() -> Any:
         with warnings.catch_warnings():
             # 0 has meant "no thread pool" since kiwipiepy 0.21; it warns about the change.
             warnings.simplefilter("ignore", DeprecationWarning)
-            kiwi = Kiwi(num_workers=0)
+            # The multi-word dictionary (names spanning several eojeols, ~190 MB) cannot match
+            # here: every call analyses one eojeol.
+            kiwi = Kiwi(num_workers=0, load_multi_dict=False)
         for word in loanwords()[1]:
             kiwi.add_user_word(word, "NNP")
         for word in _user_words:
