@@ -17,18 +17,13 @@ from .phrase import ExactPhrase
 from .query import AllOf, AnyOf, Fielded, Node, Not, ParsedQuery, Phrase, Prefix, Word
 from .ranking import FieldsTerm
 from .schema import NAME_PREFIX, slug
+from .strings import gram_fields, gram_query
 
 FIELD_BOOSTS = {"title": 3.0, "names": 2.0, "summary": 1.5, "text": 1.0, "rtext": 1.0}
 # Transcript fields rank on frequencies; their phrases are checked on the positional twin.
 POSITION_FIELDS = {"text": "textpos", "rtext": "rtextpos"}
 # A testimony's origin and route places count even when its text never names them.
 PLACE_FIELD_BOOST = 1.0
-# Hangul bigram fields of the text fields an audience searches (rgrams: restricted text, staff only).
-GRAM_FIELDS = {"text": "grams", "rtext": "rgrams"}
-# A Korean word's bigrams together weigh this fraction of one morpheme match: a testimony holding
-# the string verbatim gains a little over one with the morphemes apart, and one that only holds
-# the string (a compound Kiwi read differently in context) is still found, ranked below.
-GRAM_WEIGHT = 0.5
 # Matches nothing: a prefix without expansions must not vanish from AND/NOT structure.
 NOTHING = wq.Term("id", "~")
 MAX_EXPANSION = 64
@@ -75,7 +70,7 @@ class Compiler:
         self.analyzer = analyzer
         self.reader = reader
         self.fields = fields
-        self.gram_fields = tuple(GRAM_FIELDS[f] for f in fields if f in GRAM_FIELDS)
+        self.gram_fields = gram_fields(fields)
         self.allowed = allowed
         self.units: list[Unit] = []
         self.spell: list[tuple[int, int, str]] = []
@@ -178,23 +173,8 @@ class Compiler:
             self.units.append(Unit(tuple(frozenset(s) for s in steps)))
 
     def _grams(self, text: str) -> Any:
-        """Match every Hangul run of `text` (two syllables or more) as a string, whatever its morphemes.
-
-        None when `text` has no such run. Each run is the conjunction of its folded bigrams,
-        scored by BM25 on the bigram fields and weighted to stay below morpheme matches.
-        """
-        if not self.gram_fields or not has_hangul(text):
-            return None
-        runs = korean.query_grams(text)
-        count = sum(len(run) for run in runs)
-        if not count:
-            return None
-        parts = [
-            FieldsTerm([wq.Term(f, gram) for f in self.gram_fields], boost=GRAM_WEIGHT / count)
-            for run in runs
-            for gram in run
-        ]
-        return parts[0] if len(parts) == 1 else wq.And(parts)
+        """The Hangul string query of `text` on this audience's bigram fields (None: no Hangul run)."""
+        return gram_query(text, self.gram_fields)
 
     def word(self, node: Word, negated: bool) -> Any:
         """Compile a bare word with its place synonyms, partial-name expansions and Hangul bigrams."""
