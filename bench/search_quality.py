@@ -93,7 +93,7 @@ def average_precision(ranked: list[int], gains: dict[int, int]) -> float:
     return total / len(relevant)
 
 
-GRID_K1 = (1.2, 2.0, 2.5, 3.0)
+GRID_K1 = (1.2, 2.0, 2.5, 3.0, 4.0)
 GRID_B = (0.45, 0.6, 0.75)
 GRID_TITLE = (2.0, 3.0, 4.0)
 FOLDS = 5
