@@ -8,8 +8,8 @@ Before that it chooses BM25's K1 and B and the title's weight by cross-validatio
 combination of the grid is scored per query once, then for each of five folds (repeated with
 `--repeats` shuffles) the combination best on the other four folds is measured on the held-out
 one. It prints each fold's choice, the held-out nDCG@10 (the honest estimate: no query is ranked
-with parameters chosen on it) with its spread, and the combination chosen most often, which is
-what archive/search/engine/ranking.py and compiler.py use (`--no-tune` skips all of this and
+with parameters chosen on it) with its spread, and the median of each parameter over the folds'
+choices, which is what archive/search/engine/ranking.py and compiler.py use (`--no-tune` skips all of this and
 measures the code's parameters as they are).
 
     .venv/bin/python bench/search_quality.py [--cranfield ../shared/data/ir/cranfield] [--no-tune]
@@ -208,10 +208,15 @@ def main() -> None:
             print(f"held-out nDCG@10 / FTS5, per shuffle: {', '.join(f'{r:.3f}' for r in ratios)} "
                   f"(mean {statistics.mean(ratios):.3f}); per fold: mean {statistics.mean(fold_ratios):.3f}, "
                   f"sd {statistics.stdev(fold_ratios):.3f}, range {min(fold_ratios):.3f}-{max(fold_ratios):.3f}")
-            spread = {name: sorted({key[i] for key in choices.elements()}) for i, name in enumerate(("K1", "B", "title"))}
-            print(f"values chosen: K1 {spread['K1']}, B {spread['B']}, title {spread['title']}; "
-                  f"most often: {choices.most_common(3)}")
-            (k1, b, title), _ = choices.most_common(1)[0]
+            chosen = list(choices.elements())
+            spread = {name: Counter(key[i] for key in chosen) for i, name in enumerate(("K1", "B", "title"))}
+            for name, counts in spread.items():
+                print(f"{name} chosen: " + ", ".join(f"{value} ({n}x)" for value, n in sorted(counts.items())))
+            print(f"combinations chosen most often: {choices.most_common(3)}")
+            # The median of each parameter over all folds: robust where neighbouring combinations
+            # tie (Cranfield's optimum is a plateau) and always a value of the grid.
+            k1, b, title = (statistics.median_low(key[i] for key in chosen) for i in range(3))
+            print(f"median of the folds' choices: K1 {k1}, B {b}, title {title}")
             if (k1, b, title) != (ranking.K1, ranking.B, compiler.FIELD_BOOSTS["title"]):
                 print(f"NOTE: the code uses other parameters; measured below with the chosen ones "
                       f"(K1 {k1}, B {b}, title {title})")

@@ -19,8 +19,8 @@ from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.util import make_binary_tree
 
-# Chosen by five-fold cross-validation on Cranfield (bench/search_quality.py, 2026-12-03): K1 3.0 and
-# B 0.6 were chosen most often (K1 2.0-3.0, B 0.45-0.75 across folds); held-out nDCG@10 1.057x FTS5.
+# Chosen by five-fold cross-validation on Cranfield (bench/search_quality.py, 2026-12-03): the medians
+# of 25 folds' choices (K1 2.0-4.0, B 0.45-0.75 across folds); held-out nDCG@10 1.052x FTS5.
 K1 = 3.0
 B = 0.6
 # Per-field length normalisation (titles and names are short; their length says little).
