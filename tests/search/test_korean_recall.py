@@ -188,3 +188,20 @@ def test_restricted_hangul_strings_reach_staff_only(small: Search) -> None:
     assert _ids(small("함흥비밀")) == []
     assert _ids(small("비밀당원")) == []
     assert _ids(small("김철수")) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "doc_id", "marked"),
+    [("노동당", 1, "<mark>로동당</mark>"), ("세분", 4, "<mark>세분</mark>"), ("아르헨티나", 3, "<mark>아르헨띠나</mark>")],
+)
+def test_string_only_matches_show_the_passage_with_the_string_marked(
+    small: Search, query: str, doc_id: int, marked: str
+) -> None:
+    hit = next(h for h in small(query).hits if h.id == doc_id)
+    assert hit.passages and marked in hit.passages[0].snippet
+
+
+def test_string_passages_of_restricted_text_reach_staff_only(small: Search) -> None:
+    hit = next(h for h in small("함흥비밀", audience="staff").hits if h.id == 5)
+    assert "<mark>함흥비밀</mark>" in hit.passages[0].snippet
+    assert all("함흥" not in p.snippet for h in small("남조선").hits for p in h.passages)

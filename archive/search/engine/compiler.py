@@ -60,6 +60,7 @@ class Compiled:
     units: list[Unit] = field(default_factory=list)
     spell: list[tuple[int, int, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)  # folded Hangul strings to mark (korean.fold_text)
 
 
 class Compiler:
@@ -75,6 +76,7 @@ class Compiler:
         self.units: list[Unit] = []
         self.spell: list[tuple[int, int, str]] = []
         self.notices: list[str] = []
+        self.strings: list[str] = []
 
     def compile(self, parsed: ParsedQuery) -> Compiled:
         """Compile the whole query tree."""
@@ -91,7 +93,7 @@ class Compiler:
             self.notices.append(
                 _l("Nothing searchable was left in the query (very common words and symbols are not searched).")
             )
-        return Compiled(query, self.units, self.spell, self.notices)
+        return Compiled(query, self.units, self.spell, self.notices, list(dict.fromkeys(self.strings)))
 
     # -- structure ------------------------------------------------------------------------
 
@@ -172,14 +174,17 @@ class Compiler:
         if not negated:
             self.units.append(Unit(tuple(frozenset(s) for s in steps)))
 
-    def _grams(self, text: str) -> Any:
+    def _grams(self, text: str, negated: bool) -> Any:
         """The Hangul string query of `text` on this audience's bigram fields (None: no Hangul run)."""
-        return gram_query(text, self.gram_fields)
+        query, spans = gram_query(text, self.gram_fields)
+        if not negated:
+            self.strings.extend(spans)
+        return query
 
     def word(self, node: Word, negated: bool) -> Any:
         """Compile a bare word with its place synonyms, partial-name expansions and Hangul bigrams."""
         tokens, _ = self.analyzer.tokens(node.text, query=True)
-        grams = self._grams(node.text)
+        grams = self._grams(node.text, negated)
         if not tokens:
             return grams
         groups: dict[int, list[str]] = {}
@@ -233,7 +238,7 @@ class Compiler:
         splits it in context; phrases of several words stay exact.
         """
         query = self._phrase(node, negated)
-        grams = self._grams(node.text) if _HANGUL_RUN.fullmatch(node.text.strip()) else None
+        grams = self._grams(node.text, negated) if _HANGUL_RUN.fullmatch(node.text.strip()) else None
         if grams is None:
             return query
         return grams if query is None else wq.Or([query, grams])

@@ -125,11 +125,16 @@ def count_grams(text: str, counter: Counter[str]) -> None:
             counter.update(map(str.__add__, run, run[1:]))  # counted in C
 
 
-def query_grams(text: str) -> list[list[str]]:
-    """Return the folded bigrams of each Hangul run of a query word, without trailing particles.
+def fold_text(text: str) -> str:
+    """Fold every syllable as the bigram index does (one character for one, so offsets hold)."""
+    return text.translate(_gram_fold())
 
-    `분조관리체를` gives the bigrams of 분조관리체; a run Kiwi finds no content in (세분) keeps
-    every syllable, so no Korean word of two syllables or more is ever dropped from a query.
+
+def query_spans(text: str) -> list[str]:
+    """Return each Hangul run of a query word, folded, without trailing particles and endings.
+
+    `분조관리체를` gives 분조관리체; a run Kiwi finds no content in (세분) keeps every syllable,
+    so no Korean word of two syllables or more is ever dropped from a query.
     """
     out = []
     for match in _HANGUL_WORD.finditer(text):
@@ -149,11 +154,14 @@ def query_grams(text: str) -> list[list[str]]:
             if len(_spans) > _CACHE_LIMIT:
                 _spans.clear()
             _spans[run] = span
-        folded = span.translate(_gram_fold())
-        grams = [folded[i : i + 2] for i in range(len(folded) - 1)]
-        if grams:
-            out.append(list(dict.fromkeys(grams)))
+        if len(span) > 1:
+            out.append(fold_text(span))
     return out
+
+
+def query_grams(text: str) -> list[list[str]]:
+    """Return the folded bigrams of each Hangul run of a query word (see query_spans)."""
+    return [list(dict.fromkeys(span[i : i + 2] for i in range(len(span) - 1))) for span in query_spans(text)]
 
 
 def _get_kiwi() -> Any:

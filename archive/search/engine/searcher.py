@@ -483,7 +483,8 @@ class SearchEngine:
         page = order[first : first + req.per_page]
 
         passages = find_passages(
-            view.searcher, page, compiled.units, passage_fields, req.audience == "staff", req.max_passages
+            view.searcher, page, compiled.units, passage_fields, req.audience == "staff", req.max_passages,
+            compiled.strings,
         )
         hits = []
         for docnum in page:
@@ -536,7 +537,8 @@ class SearchEngine:
             compiler = Compiler(self._analyzer, view.searcher.reader(), fields, table.live)
             compiled = compiler.compile(parsed)
             found = find_passages(
-                view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None
+                view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None,
+                compiled.strings,
             )
             return found.get(docnum, [])[:MAX_TESTIMONY_PASSAGES]
 

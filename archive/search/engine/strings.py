@@ -23,19 +23,21 @@ def gram_fields(text_fields: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(GRAM_FIELDS[f] for f in text_fields if f in GRAM_FIELDS)
 
 
-def gram_query(text: str, fields: tuple[str, ...]) -> Any:
+def gram_query(text: str, fields: tuple[str, ...]) -> tuple[Any, list[str]]:
     """Match every Hangul run of `text` (two syllables or more) as a string, whatever its morphemes.
 
-    None when `text` has no such run. Each run is the conjunction of its folded bigrams,
-    scored by BM25 on the bigram fields and weighted to stay below morpheme matches.
+    Return the query (None when `text` has no such run) and the folded strings it looks for
+    (passages mark them). Each run is the conjunction of its folded bigrams, scored by BM25 on
+    the bigram fields and weighted to stay below morpheme matches.
     """
     if not fields or not has_hangul(text):
-        return None
-    runs = korean.query_grams(text)
+        return None, []
+    spans = korean.query_spans(text)
+    runs = [list(dict.fromkeys(span[i : i + 2] for i in range(len(span) - 1))) for span in spans]
     count = sum(len(run) for run in runs)
     if not count:
-        return None
+        return None, []
     parts = [
         FieldsTerm([wq.Term(f, gram) for f in fields], boost=GRAM_WEIGHT / count) for run in runs for gram in run
     ]
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    return (parts[0] if len(parts) == 1 else wq.And(parts)), spans
