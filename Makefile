@@ -46,10 +46,11 @@ index: demo
 	$(FLASK) search verify --repair
 	$(FLASK) jobs run --until-idle
 
-# The job worker (public copies of recordings) runs beside gunicorn and stops with it.
+# The job worker (public copies of recordings) runs beside gunicorn and stops with it. gunicorn.conf.py
+# loads the Korean analyser once in gunicorn's master, so the workers share its model.
 serve:
 	$(FLASK) jobs run & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	ARCHIVE_INSECURE_COOKIES=$${ARCHIVE_INSECURE_COOKIES-1} $(VENV)/bin/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	ARCHIVE_INSECURE_COOKIES=$${ARCHIVE_INSECURE_COOKIES-1} $(VENV)/bin/gunicorn --config gunicorn.conf.py --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 run: index serve
 

@@ -19,7 +19,7 @@ against live documents the audience may see, because Whoosh keeps deleted docume
 terms until a merge.
 
 Modules: analysis/korean/places (text analysis), schema (fields, document preparation),
-query (parser), compiler (Whoosh queries), facets, passages, suggest, storage
+query (parser), compiler (Whoosh queries), strings (Hangul bigram queries), facets, passages, suggest, storage
 (generations, locks, merges), bulk (rebuild workers), engine (the facade).
 """
 

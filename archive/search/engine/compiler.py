@@ -17,6 +17,7 @@ from .phrase import ExactPhrase
 from .query import AllOf, AnyOf, Fielded, Node, Not, ParsedQuery, Phrase, Prefix, Word
 from .ranking import FieldsTerm
 from .schema import NAME_PREFIX, slug
+from .strings import gram_fields, gram_query
 
 FIELD_BOOSTS = {"title": 3.0, "names": 2.0, "summary": 1.5, "text": 1.0, "rtext": 1.0}
 # Transcript fields rank on frequencies; their phrases are checked on the positional twin.
@@ -39,6 +40,7 @@ _LANGUAGES = {
     "중국어": "zh",
 }
 _SPELLABLE = re.compile(r"\W*([A-Za-z]{3,})\W*")
+_HANGUL_RUN = re.compile(r"[가-힣]{2,}")
 _SPELLABLE_HANGUL = re.compile(r"\W*([가-힣]{2,8})\W*")
 _YEAR_SPEC = re.compile(r"^(?:(\d{4})|(\d{4})?\.\.(\d{4})?|(\d{4})-(\d{4})|(>=|<=|>|<)(\d{4}))$")
 
@@ -58,6 +60,7 @@ class Compiled:
     units: list[Unit] = field(default_factory=list)
     spell: list[tuple[int, int, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)  # folded Hangul strings to mark (korean.fold_text)
 
 
 class Compiler:
@@ -68,10 +71,12 @@ class Compiler:
         self.analyzer = analyzer
         self.reader = reader
         self.fields = fields
+        self.gram_fields = gram_fields(fields)
         self.allowed = allowed
         self.units: list[Unit] = []
         self.spell: list[tuple[int, int, str]] = []
         self.notices: list[str] = []
+        self.strings: list[str] = []
 
     def compile(self, parsed: ParsedQuery) -> Compiled:
         """Compile the whole query tree."""
@@ -88,7 +93,7 @@ class Compiler:
             self.notices.append(
                 _l("Nothing searchable was left in the query (very common words and symbols are not searched).")
             )
-        return Compiled(query, self.units, self.spell, self.notices)
+        return Compiled(query, self.units, self.spell, self.notices, list(dict.fromkeys(self.strings)))
 
     # -- structure ------------------------------------------------------------------------
 
@@ -169,11 +174,19 @@ class Compiler:
         if not negated:
             self.units.append(Unit(tuple(frozenset(s) for s in steps)))
 
+    def _grams(self, text: str, negated: bool) -> Any:
+        """The Hangul string query of `text` on this audience's bigram fields (None: no Hangul run)."""
+        query, spans = gram_query(text, self.gram_fields)
+        if not negated:
+            self.strings.extend(spans)
+        return query
+
     def word(self, node: Word, negated: bool) -> Any:
-        """Compile a bare word with its place synonyms and partial-name expansions."""
+        """Compile a bare word with its place synonyms, partial-name expansions and Hangul bigrams."""
         tokens, _ = self.analyzer.tokens(node.text, query=True)
+        grams = self._grams(node.text, negated)
         if not tokens:
-            return None
+            return grams
         groups: dict[int, list[str]] = {}
         spans: list[str] = []
         for tok in tokens:
@@ -198,7 +211,7 @@ class Compiler:
                 self.spell.append(
                     (node.start + match.start(1), node.start + match.end(1), match.group(1).lower())
                 )
-        return sequence
+        return sequence if grams is None else wq.Or([sequence, grams])
 
     def _place_spans(self, children: list[Node], negated: bool) -> list[Any]:
         """Recognise place names typed as separate words, e.g. North Hamgyong."""
@@ -219,7 +232,19 @@ class Compiler:
         return out
 
     def phrase(self, node: Phrase, negated: bool) -> Any:
-        """Compile a quoted phrase (or the place it names)."""
+        """Compile a quoted phrase (or the place it names).
+
+        A phrase that is one Hangul string ("유생력량") also matches that string however Kiwi
+        splits it in context; phrases of several words stay exact.
+        """
+        query = self._phrase(node, negated)
+        grams = self._grams(node.text, negated) if _HANGUL_RUN.fullmatch(node.text.strip()) else None
+        if grams is None:
+            return query
+        return grams if query is None else wq.Or([query, grams])
+
+    def _phrase(self, node: Phrase, negated: bool) -> Any:
+        """Compile a quoted phrase from its words (morphemes for Korean)."""
         tokens, count = self.analyzer.tokens(node.text)
         words = [t.term for t in tokens if t.surface is not None]
         if not words:

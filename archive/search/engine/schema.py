@@ -12,6 +12,7 @@ import json
 import re
 import struct
 from collections.abc import Iterable, Iterator
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +22,15 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.fields import COLUMN, ID, FieldType, Schema
 from whoosh.system import pack_uint
 
-from .analysis import Analyzer, fold, normalize
+from . import korean
+from .analysis import Analyzer, fold, has_hangul, normalize
 
 # Bump whenever indexed content changes shape; an index of another version is rebuilt at start.
 # 2: Korean words feed spelling suggestions.
 # 3: one physical index per audience (public, researcher, staff); years as bands.
-SCHEMA_VERSION = "4"  # 4: "dur" (the recording's length) in meta, for sorting by duration
+# 4: "dur" (the recording's length) in meta, for sorting by duration.
+# 5: Hangul syllable bigrams (grams, rgrams) beside the morphemes; North Korean loanwords.
+SCHEMA_VERSION = "5"
 
 # One physical index per audience, named after it: each holds only the documents its audience
 # may search, so ranking statistics (document counts, frequencies, lengths) come from that set.
@@ -44,7 +48,12 @@ NAME_PREFIX = "~n"
 _HANGUL_WORD = re.compile(r"[가-힣]{2,}")
 
 
-_FORMATS = {"freq": formats.Frequency, "positions": formats.Positions, "chars": formats.Characters}
+_FORMATS = {
+    "counts": formats.Frequency,
+    "freq": formats.Frequency,
+    "positions": formats.Positions,
+    "chars": formats.Characters,
+}
 
 
 class PostingsField(FieldType):
@@ -53,7 +62,7 @@ class PostingsField(FieldType):
     Analysis happens once per document in our own code, so every field and both
     physical indexes reuse it instead of running Whoosh analyzers again. `kind` picks
     what each posting keeps: "freq" (ranking), "positions" (phrases) or "chars"
-    (phrases plus character offsets for highlighting).
+    (phrases plus character offsets for highlighting); a "counts" field is fed {term: count}.
     """
 
     def __init__(self, kind: str) -> None:
@@ -64,6 +73,10 @@ class PostingsField(FieldType):
         """Yield (term, frequency, weight, encoded postings) for each term."""
         kind = self.kind
         encode = getattr(self.format, "encode", None)  # Frequency has none
+        if kind == "counts":
+            for term, count in value.items():
+                yield term.encode("utf-8"), count, float(count), pack_uint(count)
+            return
         for term, postings in value.items():
             if kind == "freq":
                 data = pack_uint(len(postings))
@@ -248,6 +261,10 @@ def build_schema() -> Schema:
         rtext=PostingsField("freq"),
         textpos=PostingsField("chars"),
         rtextpos=PostingsField("chars"),
+        # Folded Hangul syllable bigrams of all public text (restricted text: rgrams), so that any
+        # Hangul string of two syllables or more finds the testimony whatever Kiwi made of it.
+        grams=PostingsField("counts"),
+        rgrams=PostingsField("counts"),
         words=TermSetField(),
         place=TermSetField(),
         route=TermSetField(),
@@ -302,6 +319,8 @@ class PreparedDoc:
     rtext: dict[str, list[tuple[int, int, int]]]
     words: set[str]
     segments: list[Segment] = field(default_factory=list)
+    grams: Counter[str] = field(default_factory=Counter)
+    rgrams: Counter[str] = field(default_factory=Counter)
 
     def fields(self) -> dict[str, Any]:
         """Return add_document() keyword arguments (the same for every index in `indexes`).
@@ -314,6 +333,8 @@ class PreparedDoc:
         out["text"] = out["textpos"] = self.text
         out["rtext"] = out["rtextpos"] = self.rtext
         out["words"] = self.words
+        out["grams"] = self.grams
+        out["rgrams"] = self.rgrams
         out["segs"] = pack_segments(self.segments)
         return out
 
@@ -457,6 +478,11 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer, indexes: tuple[str, ...] = 
     names: dict[str, list[tuple[int, int, int]]] = {}
     aliases = [str(doc.get(key) or "") for key in ("pseudonym", "public_name")]
     analyzer.index_terms(" \n".join(a for a in aliases if a), names, words)
+    grams: Counter[str] = Counter()
+    rgrams: Counter[str] = Counter()
+    for head in (doc.get("title") or "", doc.get("summary") or "", *aliases):
+        if head and has_hangul(head):
+            korean.count_grams(normalize(head), grams)
 
     text: dict[str, list[tuple[int, int, int]]] = {}
     rtext: dict[str, list[tuple[int, int, int]]] = {}
@@ -470,6 +496,8 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer, indexes: tuple[str, ...] = 
         restricted = bool(seg.get("restricted"))
         sink, bag = (rtext, rwords) if restricted else (text, words)
         end_pos = analyzer.index_terms(body, sink, bag, pos, chars)
+        if has_hangul(body):
+            korean.count_grams(body, rgrams if restricted else grams)
         segments.append(
             Segment(
                 int(seg["id"]),
@@ -533,4 +561,4 @@ def prepare(doc: dict[str, Any], analyzer: Analyzer, indexes: tuple[str, ...] = 
     }
     # Spelling suggestions draw on these public words: Latin ones and Korean content words.
     spellable = {w for w in words if (w.isascii() and w.isalpha() and len(w) > 2) or _HANGUL_WORD.fullmatch(w)}
-    return PreparedDoc(doc_id, tuple(indexes), common, text, rtext, spellable, segments)
+    return PreparedDoc(doc_id, tuple(indexes), common, text, rtext, spellable, segments, grams, rgrams)

@@ -21,7 +21,7 @@ from whoosh.writing import SegmentWriter
 
 from archive.core.i18n import lazy_text as _l  # notices: in the reader's language, quoting input as text
 
-from . import bulk
+from . import bulk, korean
 from .analysis import Analyzer
 from .compiler import Compiler
 from .facets import DocTable, iter_bits, to_bits, widen_years
@@ -219,21 +219,27 @@ class SearchEngine:
         if self._background:
             self._schedule_merge()
 
-    def warm_up(self) -> None:
-        """Load Kiwi and the Hangul place names in a background thread.
+    def warm_up(self, wait: bool = False) -> None:
+        """Load Kiwi and the Hangul place names, in a background thread unless `wait`.
 
         Otherwise the first Korean text a process analyses (a save or a search) waits one to
-        three seconds for the model to load.
+        three seconds for the model to load. gunicorn's master calls this with `wait` before
+        forking (gunicorn.conf.py), so that every worker shares the one model it loaded;
+        a worker's own warm-up then finds it loaded.
         """
 
         def warm() -> None:
-            """Analyse a Korean word once."""
+            """Analyse a Korean word once (and a query word, which takes Korean bigrams)."""
             try:
-                self._analyzer.tokens("조선")
+                self._analyzer.tokens("조선로동당의")
+                korean.query_grams("조선로동당의")
             except Exception:  # only an optimisation: the first real use loads Kiwi again
                 log.warning("could not preload the Korean analyser", exc_info=True)
 
-        threading.Thread(target=warm, name="search-warm-up", daemon=True).start()
+        if wait:
+            warm()
+        else:
+            threading.Thread(target=warm, name="search-warm-up", daemon=True).start()
 
     def _table_for(self, name: str, held: Any) -> DocTable | None:
         """Return the cached document table if its searcher reads exactly the locked segments."""
@@ -477,7 +483,8 @@ class SearchEngine:
         page = order[first : first + req.per_page]
 
         passages = find_passages(
-            view.searcher, page, compiled.units, passage_fields, req.audience == "staff", req.max_passages
+            view.searcher, page, compiled.units, passage_fields, req.audience == "staff", req.max_passages,
+            compiled.strings,
         )
         hits = []
         for docnum in page:
@@ -530,7 +537,8 @@ class SearchEngine:
             compiler = Compiler(self._analyzer, view.searcher.reader(), fields, table.live)
             compiled = compiler.compile(parsed)
             found = find_passages(
-                view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None
+                view.searcher, [docnum], compiled.units, passage_fields, audience == "staff", None,
+                compiled.strings,
             )
             return found.get(docnum, [])[:MAX_TESTIMONY_PASSAGES]
 
