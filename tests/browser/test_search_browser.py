@@ -86,6 +86,12 @@ def open_filters(page: Any) -> None:
         page.click("#filters > summary")
 
 
+def follow(page: Any, link: Any) -> None:
+    """Click a link and wait for the page it loads (so nothing is read from the page being left)."""
+    with page.expect_navigation():
+        link.click()
+
+
 def total(page: Any) -> int:
     return int("".join(ch for ch in page.inner_text("#results-heading") if ch.isdigit()))
 
@@ -100,11 +106,11 @@ def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, wi
     options = languages.locator("a.facet-option")
     assert options.count() >= 2
     first_count = int(options.nth(0).locator(".count").inner_text().strip("()"))
-    options.nth(0).click()
+    follow(page, options.nth(0))
     assert total(page) == first_count and page.locator("a.chip").count() == 1
     open_filters(page)
     # Another value of the same group widens (OR); the group keeps offering its values.
-    languages.locator("a.facet-option:not(.facet-selected)").first.click()
+    follow(page, languages.locator("a.facet-option:not(.facet-selected)").first)
     widened = total(page)
     assert widened > first_count and page.locator("a.chip").count() == 2
     open_filters(page)
@@ -112,12 +118,12 @@ def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, wi
     topics = page.locator("section.facet", has=page.locator("h3", has_text="Topic" if lang == "en" else "주제"))
     topic = topics.locator("a.facet-option").first
     topic_count = int(topic.locator(".count").inner_text().strip("()"))
-    topic.click()
+    follow(page, topic)
     assert total(page) == topic_count <= widened and page.locator("a.chip").count() == 3
     page.screenshot(path=f"{SHOTS}/search-filters-{lang}-{width}.png", full_page=True)
-    page.locator("a.chip:not([href*='tag='])").click()  # the topic's chip: its link drops the topic
+    follow(page, page.locator("a.chip:not([href*='tag='])"))  # the topic's chip: its link drops the topic
     assert total(page) == widened and page.locator("a.chip").count() == 2
-    page.click("a.clear-filters")
+    follow(page, page.locator("a.clear-filters"))
     assert total(page) == everything and page.locator("a.chip").count() == 0
     tab.assert_no_console_errors()
 
