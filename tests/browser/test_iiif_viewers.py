@@ -120,7 +120,7 @@ def test_universal_viewer_plays_and_seeks_by_chapter(tab: BrowserPage, live_serv
         if page.evaluate("() => { const m = document.querySelector('audio, video'); return !m || m.paused; }"):
             page.click("button[title='Play']")
         try:
-            page.wait_for_function(playing, timeout=10000)
+            page.wait_for_function(playing, timeout=15000)
             break
         except PlaywrightTimeout:
             if attempt == 2:
