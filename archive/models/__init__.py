@@ -20,6 +20,7 @@ from archive.models.testimonies import (
     Testimony,
     testimony_topics,
 )
+from archive.models.transcript_drafts import TranscriptDraft  # noqa: F401  (the transcript editor's drafts)
 from archive.models.users import ROLES, AuditEntry, User
 from archive.models.vocabulary import CATEGORY_SCHEMES, PLACE_KINDS, VOCABULARIES, Category, Place, Topic, VocabularyRedirect
 
