@@ -57,6 +57,11 @@ function playhead() {
   return audio ? audio.currentTime || 0 : virtualTime;
 }
 
+// The playhead as a passage time: to the hundredth of a second, like a curator would type it.
+function playheadTime() {
+  return Math.round(playhead() * 100) / 100;
+}
+
 function duration() {
   const passages = model ? model.state.passages : [];
   const last = passages.reduce((end, p) => Math.max(end, p.end || 0), 0);
@@ -270,6 +275,7 @@ async function saveTranscript() {
     return;
   }
   if (result.status === 409) {
+    showProblems([]);
     setStatus(msg("save_failed", "The transcript was not saved ({reason}). Your draft is kept.",
                   { reason: msg("conflict_heading", "Not saved: the transcript changed") }));
     announce(result.data.conflict || "");
@@ -307,7 +313,7 @@ function seek(time) {
 
 function showPlayhead() {
   if (document.activeElement !== playheadField) {
-    playheadField.value = preciseClock(playhead());
+    playheadField.value = preciseClock(playheadTime());
   }
   moveHead(track, playhead(), duration());
   const inside = model ? model.at(playhead(), current) : -1;
@@ -347,7 +353,7 @@ const actions = {
     }
   },
   split() {
-    const time = playhead();
+    const time = playheadTime();
     const index = model.at(time, current);
     const n = index + 1;
     if (index < 0) {
@@ -391,7 +397,7 @@ const actions = {
     { n: current + 1 });
   },
   add() {
-    const time = playhead();
+    const time = playheadTime();
     const index = model.add(time, label("act_add", "add passage {n}", { n: "" }).trim());
     redraw(index, "text");
     say("added", "Passage {n} added at {time}.", { n: index + 1, time: preciseClock(model.state.passages[index].start) });
@@ -431,7 +437,7 @@ const actions = {
       redraw(current);
     }
     const text = found.count
-      ? msg("replaced", "Replaced {count} occurrences in {passages} passages.", found)
+      ? msg("replaced", "Occurrences replaced: {count}. Passages changed: {passages}.", found)
       : msg("no_matches", "No matches");
     findCount.textContent = text;
   },
@@ -454,7 +460,7 @@ const actions = {
 
 function timeFromPlayhead(field) {
   const n = current + 1;
-  const time = playhead();
+  const time = playheadTime();
   const key = field === "start" ? "act_start" : "act_end";
   model.setTime(current, field, time, label(key, field === "start" ? "start of passage {n}" : "end of passage {n}", { n }));
   redraw(current);
@@ -471,7 +477,7 @@ function updateCount() {
     return;
   }
   const found = model.count(findField.value);
-  findCount.textContent = found.count ? msg("matches", "{count} matches", found) : msg("no_matches", "No matches");
+  findCount.textContent = found.count ? msg("matches", "Matches: {count}", found) : msg("no_matches", "No matches");
 }
 
 // ---------------------------------------------------------------- events
@@ -616,7 +622,7 @@ function wire() {
     }
   });
   playheadField.addEventListener("blur", () => {
-    playheadField.value = preciseClock(playhead());
+    playheadField.value = preciseClock(playheadTime());
   });
   findField.addEventListener("input", updateCount);
   document.getElementById("te-new-speaker").addEventListener("keydown", (event) => {

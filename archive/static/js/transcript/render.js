@@ -85,6 +85,9 @@ function passageItem(p, index, speakers, msg) {
 
 export function renderList(list, state, msg, problems) {
   const items = state.passages.map((p, index) => passageItem(p, index, state.speakers, msg));
+  if (!items.length) {
+    items.push(element("li", { class: "te-empty" }, msg("empty", "No passages yet. Add one at the playhead to begin.")));
+  }
   list.replaceChildren(...items);
   markProblems(list, problems);
 }
