@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from archive.core.errors import ConflictError, ValidationError
 from archive.core.extensions import db
@@ -32,10 +33,11 @@ DEFAULT_SPEAKERS = ("Interviewer", "Narrator")
 
 
 def passage_of(segment: Any) -> dict[str, Any]:
-    """One saved segment as the editor holds it."""
-    return {"start": round(float(segment.start), 3), "end": round(float(segment.end), 3),
-            "speaker": segment.speaker or "", "text": segment.text or "", "language": segment.language or "",
-            "restricted": bool(segment.restricted)}
+    """One saved segment (or validated passage values) as the editor holds it."""
+    get = segment.get if isinstance(segment, dict) else lambda name: getattr(segment, name)
+    return {"start": round(float(get("start")), 3), "end": round(float(get("end")), 3),
+            "speaker": get("speaker") or "", "text": get("text") or "", "language": get("language") or "",
+            "restricted": bool(get("restricted"))}
 
 
 def saved_passages(t: Testimony) -> list[dict[str, Any]]:
@@ -113,13 +115,21 @@ def draft_content(data: Any) -> tuple[str, dict[str, Any]]:
 def save_draft(t: Testimony, user: Any, data: Any) -> TranscriptDraft:
     """Store (or replace) this curator's draft of the transcript; nothing public changes."""
     version, content = draft_content(data)
-    draft = find_draft(t, user)
-    if draft is None:
-        draft = TranscriptDraft(testimony_id=t.id, user_id=user.id, content="")
-        db.session.add(draft)
-    draft.base_version = version
-    draft.content = json.dumps(content, ensure_ascii=False)
-    db.session.commit()
+    for attempt in (1, 2):
+        draft = find_draft(t, user)
+        if draft is None:
+            draft = TranscriptDraft(testimony_id=t.id, user_id=user.id, content="")
+            db.session.add(draft)
+        draft.base_version = version
+        draft.content = json.dumps(content, ensure_ascii=False)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same curator's other tab created the draft at the same moment
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            continue
+        break
     return draft
 
 
@@ -162,5 +172,8 @@ def apply_draft(t: Testimony, user: Any, data: Any, actor: Any = None) -> Testim
     if problems:
         raise ValidationError(problems)
     db.session.delete(draft)
+    if [passage_of(v) for v in values] == saved_passages(t):
+        db.session.commit()  # nothing changed: no new version, nothing to audit
+        return t
     return testimonies.replace_transcript(t, values, t.version, actor if actor is not None else user,
                                           source="transcript editor")

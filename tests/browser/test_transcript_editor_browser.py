@@ -286,6 +286,16 @@ def test_editing_by_keyboard_alone(editor: Any, live_server: LiveServer) -> None
     _said(page, "1번 구간이 이제 0:04.9에 끝납니다")
     assert _passages(page)[0]["end"] == "0:04.9"
 
+    # Typing in place is one undo step.
+    _tab_to(page, "te-p-0-text")
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" Tell me.")
+    assert _passages(page)[0]["text"] == "Where did you cross the river? Tell me."
+    page.keyboard.press("Control+Z")
+    _said(page, "실행 취소: 1번 구간 내용")
+    assert _passages(page)[0]["text"] == PASSAGES[0]["text"]
+    assert _passages(page)[0]["end"] == "0:04.9"  # the nudges before it stay
+
     # Passage 4: play it from its start (Alt+P), set its start from the playhead while it plays (Alt+[).
     _tab_to(page, "te-p-3-text")
     page.keyboard.press("Alt+P")

@@ -204,3 +204,13 @@ def test_researchers_get_the_curator_guards_answer(client: FlaskClient, auth: An
     assert db.session.scalar(select(models.TranscriptDraft)) is None
     refusals = db.session.scalars(select(models.AuditEntry).where(models.AuditEntry.action == "refused:curate")).all()
     assert len(refusals) == 5
+
+
+def test_applying_an_unchanged_draft_saves_nothing(client: FlaskClient, curator: Any, draft: models.Testimony) -> None:
+    opened = state(client, draft)
+    version = draft.version
+    response = post(client, draft, "apply", edited(opened))
+    assert response.status_code == 200 and response.get_json()["version"] == opened["version"]
+    db.session.expire_all()
+    assert draft.version == version
+    assert db.session.scalar(select(models.TranscriptDraft)) is None
