@@ -125,8 +125,10 @@ def _click_timeline(page: Any, seconds: float) -> None:
 
 
 def _wait_for_draft(page: Any) -> None:
-    """Autosave: the status says a draft was saved and nothing is left to send."""
-    page.wait_for_function("() => document.getElementById('transcript-editor').dataset.draftSaved")
+    """Autosave: every change so far is in a stored draft (no key pressed, no button clicked)."""
+    page.wait_for_function("() => document.getElementById('transcript-editor').dataset.pending === 'false'")
+    status = page.locator("#te-save-status").inner_text()
+    assert "Draft saved at" in status or "초안을 저장했습니다" in status, status
 
 
 def _axe(page: Any, label: str, failures: list[str]) -> None:

@@ -141,6 +141,7 @@ function setStatus(text) {
 
 function changed() {
   dirty = true;
+  root.dataset.pending = "true"; // until a draft with this change is stored (tests wait on it too)
   window.clearTimeout(timer);
   timer = window.setTimeout(saveDraft, AUTOSAVE_DELAY);
 }
@@ -169,7 +170,7 @@ async function saveDraft() {
   if (!dirty) {
     setStatus(msg("draft_saved", "Draft saved at {time}. Press “Save transcript” to apply it.",
                   { time: new Date().toLocaleTimeString(document.documentElement.lang || undefined) }));
-    root.dataset.draftSaved = String(Date.now());
+    root.dataset.pending = "false";
   }
   return true;
 }
@@ -398,7 +399,7 @@ const actions = {
   },
   add() {
     const time = playheadTime();
-    const index = model.add(time, label("act_add", "add passage {n}", { n: "" }).trim());
+    const index = model.add(time, (n) => label("act_add", "add passage {n}", { n }));
     redraw(index, "text");
     say("added", "Passage {n} added at {time}.", { n: index + 1, time: preciseClock(model.state.passages[index].start) });
   },

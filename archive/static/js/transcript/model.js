@@ -193,9 +193,11 @@ export function createModel(initial) {
     });
   }
 
+  // Adds an empty passage at `time` (after one that is still running then); label(number) names the step.
   function add(time, label) {
     let index = state.passages.findIndex((p) => p.start > time);
     index = index < 0 ? state.passages.length : index;
+    label = typeof label === "function" ? label(index + 1) : label;
     const previous = state.passages[index - 1];
     const next = state.passages[index];
     const start = previous && previous.end > time ? previous.end : time;
