@@ -2,17 +2,15 @@
  * The transcript editor (templates/curation/transcript_editor.html): passages edited beside the recording.
  *
  * Loads the editor's state (this curator's draft, or the saved transcript) as JSON, keeps every edit in
- * the model (model.js, with undo and redo), autosaves the whole transcript as a draft two seconds after
- * the last change, and "Save transcript" asks the server to apply the draft (409: someone changed the
- * transcript since; 400: problems naming passage and field). Every action has a button and a shortcut,
- * and says what it did in the polite live region (#te-announcer).
+ * the model (model.js, with undo and redo), draws it (render.js) and leaves the draft's autosave and
+ * "Save transcript" to saving.js. Every action has a button and a shortcut, and says what it did in the
+ * polite live region (#te-announcer).
  */
 
 import { readMessages } from "../player/messages.js";
 import { createModel, preciseClock, readTime, STEP } from "./model.js";
-import { fieldId, markProblems, moveHead, renderList, renderRange, renderSpeakers, renderTimeline } from "./render.js";
-
-const AUTOSAVE_DELAY = 2000;
+import { fieldId, moveHead, renderList, renderRange, renderSpeakers, renderTimeline } from "./render.js";
+import { createSaver } from "./saving.js";
 
 const root = document.getElementById("transcript-editor");
 const messages = readMessages(root, document.documentElement.lang);
@@ -21,23 +19,16 @@ const list = document.getElementById("te-list");
 const audio = document.getElementById("te-audio");
 const track = document.querySelector("#te-timeline .te-track");
 const playheadField = document.getElementById("te-playhead");
-const saveStatus = document.getElementById("te-save-status");
-const notices = document.getElementById("te-notices");
-const problemsBox = document.getElementById("te-problems");
 const findField = document.getElementById("te-find");
 const replaceField = document.getElementById("te-replace");
 const findCount = document.getElementById("te-find-count");
 const announcer = document.getElementById("te-announcer");
 
 let model = null;
-let version = "";
+let saver = null;
 let current = 0;
 let virtualTime = 0; // the playhead without a recording
 let wave = null;
-let problems = [];
-let dirty = false;
-let timer = null;
-let inflight = null;
 let caret = { index: -1, position: null };
 
 function announce(text) {
@@ -71,25 +62,6 @@ function duration() {
   return Math.max(parseFloat(root.dataset.duration) || 0, last);
 }
 
-async function send(url, body) {
-  const response = await fetch(url, {
-    method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
-    body: JSON.stringify(body),
-  });
-  let data = {};
-  try {
-    data = await response.json();
-  } catch (error) {
-    data = {};
-  }
-  return { status: response.status, ok: response.ok, data };
-}
-
-function payload() {
-  return { version, ...model.data() };
-}
-
 // ---------------------------------------------------------------- drawing
 
 function drawTimeline() {
@@ -118,7 +90,7 @@ function redraw(focusIndex, focusField) {
   const active = document.activeElement;
   const inList = active && list.contains(active);
   const field = focusField || (inList ? active.dataset.field : null);
-  renderList(list, model.state, msg, problems);
+  renderList(list, model.state, msg, saver.problems());
   renderSpeakers(document.getElementById("te-speakers"), model.state.speakers);
   document.getElementById("te-count").textContent = `(${model.state.passages.length})`;
   const index = focusIndex === undefined ? current : focusIndex;
@@ -133,168 +105,6 @@ function redraw(focusIndex, focusField) {
   updateCount();
 }
 
-function setStatus(text) {
-  saveStatus.textContent = text;
-}
-
-// ---------------------------------------------------------------- autosave and save
-
-function changed() {
-  dirty = true;
-  root.dataset.pending = "true"; // until a draft with this change is stored (tests wait on it too)
-  window.clearTimeout(timer);
-  timer = window.setTimeout(saveDraft, AUTOSAVE_DELAY);
-}
-
-async function saveDraft() {
-  window.clearTimeout(timer);
-  if (inflight) {
-    await inflight;
-  }
-  if (!dirty) {
-    return true;
-  }
-  dirty = false;
-  setStatus(msg("draft_saving", "Saving draft…"));
-  let result = null;
-  inflight = send(root.dataset.draftUrl, payload()).catch((error) => ({ ok: false, status: 0, data: {}, error }));
-  result = await inflight;
-  inflight = null;
-  if (!result.ok) {
-    dirty = true;
-    setStatus(msg("draft_failed", "The draft could not be saved ({reason}). Your changes are still on this page; it will try again.",
-                  { reason: result.status || "offline" }));
-    timer = window.setTimeout(saveDraft, AUTOSAVE_DELAY * 3);
-    return false;
-  }
-  if (!dirty) {
-    setStatus(msg("draft_saved", "Draft saved at {time}. Press “Save transcript” to apply it.",
-                  { time: new Date().toLocaleTimeString(document.documentElement.lang || undefined) }));
-    root.dataset.pending = "false";
-  }
-  return true;
-}
-
-function showProblems(list_) {
-  problems = list_;
-  problemsBox.replaceChildren();
-  if (!problems.length) {
-    problemsBox.hidden = true;
-    markProblems(list, []);
-    return;
-  }
-  const heading = document.createElement("p");
-  heading.className = "te-problems-heading";
-  heading.textContent = msg("problems_heading", "The transcript was not saved. Correct these problems; your draft is kept:");
-  const items = document.createElement("ul");
-  for (const problem of problems) {
-    const item = document.createElement("li");
-    if (problem.passage) {
-      const link = document.createElement("a");
-      link.href = `#${fieldId(problem.passage - 1, problem.field || "text")}`;
-      link.textContent = problem.message;
-      link.addEventListener("click", (event) => {
-        event.preventDefault();
-        const target = document.getElementById(fieldId(problem.passage - 1, problem.field || "text"));
-        if (target) {
-          target.focus();
-        }
-      });
-      item.append(link);
-    } else {
-      item.textContent = problem.message;
-    }
-    items.append(item);
-  }
-  problemsBox.append(heading, items);
-  problemsBox.hidden = false;
-  markProblems(list, problems);
-  problemsBox.focus();
-}
-
-function notice(className, text, buttons) {
-  const box = document.createElement("div");
-  box.className = className;
-  box.setAttribute("role", "region");
-  box.setAttribute("aria-label", text.slice(0, 60));
-  const paragraph = document.createElement("p");
-  paragraph.textContent = text;
-  box.append(paragraph);
-  for (const [label, handler] of buttons) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = label;
-    button.addEventListener("click", handler);
-    box.append(button, document.createTextNode(" "));
-  }
-  notices.append(box);
-  return box;
-}
-
-async function discardAndReload() {
-  window.clearTimeout(timer);
-  dirty = false;
-  await send(root.dataset.discardUrl, {});
-  window.location.reload();
-}
-
-function showConflict(text, currentVersion) {
-  notices.replaceChildren();
-  const box = notice("conflict te-conflict", text, [
-    [msg("load_saved", "Load the saved transcript (discard my draft)"), discardAndReload],
-    [msg("keep_mine", "Keep my draft and replace their version when I save"), () => {
-      version = currentVersion;
-      box.remove();
-      changed();
-      say("kept_mine", "Your draft will replace the saved transcript when you press “Save transcript”.");
-    }],
-  ]);
-  box.setAttribute("tabindex", "-1");
-  box.focus();
-}
-
-async function saveTranscript() {
-  window.clearTimeout(timer);
-  if (inflight) {
-    await inflight;
-  }
-  setStatus(msg("saving", "Saving the transcript…"));
-  const wasDirty = dirty;
-  dirty = false;
-  let result;
-  try {
-    result = await send(root.dataset.applyUrl, payload());
-  } catch (error) {
-    result = { ok: false, status: 0, data: {} };
-  }
-  if (result.ok) {
-    version = result.data.version;
-    showProblems([]);
-    notices.replaceChildren();
-    setStatus(result.data.message || msg("saved", "Transcript saved."));
-    announce(result.data.message || msg("saved", "Transcript saved."));
-    return;
-  }
-  if (result.status === 409) {
-    showProblems([]);
-    setStatus(msg("save_failed", "The transcript was not saved ({reason}). Your draft is kept.",
-                  { reason: msg("conflict_heading", "Not saved: the transcript changed") }));
-    announce(result.data.conflict || "");
-    showConflict(result.data.conflict || "", result.data.current_version);
-    return;
-  }
-  if (result.status === 400 && Array.isArray(result.data.problems)) {
-    setStatus(msg("problems_heading", "The transcript was not saved. Correct these problems; your draft is kept:"));
-    announce(`${msg("problems_heading", "The transcript was not saved.")} ${result.data.problems.map((p) => p.message).join(" ")}`);
-    showProblems(result.data.problems);
-    return;
-  }
-  dirty = wasDirty;
-  const text = msg("save_failed", "The transcript was not saved ({reason}). Your draft is kept.",
-                   { reason: result.status || "offline" });
-  setStatus(text);
-  announce(text);
-}
 
 // ---------------------------------------------------------------- actions
 
@@ -430,7 +240,7 @@ const actions = {
     say("redone", "Redone: {action}.", { action: done });
   },
   save() {
-    saveTranscript();
+    saver.saveTranscript();
   },
   "replace-all"() {
     const found = model.replaceAll(findField.value, replaceField.value, label("act_replace", "replace all"));
@@ -651,7 +461,7 @@ function wire() {
     audio.addEventListener("loadedmetadata", drawTimeline);
   }
   window.addEventListener("beforeunload", (event) => {
-    if (dirty || inflight) {
+    if (saver && saver.busy()) {
       event.preventDefault();
       event.returnValue = msg("unsaved_leave", "Your latest changes are not saved yet.");
     }
@@ -683,22 +493,24 @@ async function start() {
     initial = null;
   }
   if (!initial) {
-    setStatus(msg("load_failed", "The transcript could not be loaded. Reload the page to try again."));
+    document.getElementById("te-save-status").textContent = msg("load_failed", "The transcript could not be loaded. Reload the page to try again.");
     return;
   }
-  version = initial.version;
   model = createModel(initial);
-  model.onChange(changed);
+  saver = createSaver({ root, msg, data: () => model.data(), announce, list });
+  saver.setVersion(initial.version);
+  model.onChange(saver.changed);
   wire();
   redraw(0);
   if (initial.draft) {
     const when = new Date(initial.draft.saved_at).toLocaleString(document.documentElement.lang || undefined);
     const text = msg("draft_restored", "Your unsaved draft from {time} was restored.", { time: when })
       + (initial.draft.stale ? ` ${msg("draft_stale", "The saved transcript has changed since you started this draft.")}` : "");
-    notice("te-draft-notice", text, [[msg("load_saved", "Load the saved transcript (discard my draft)"), discardAndReload]]);
-    setStatus(text);
+    saver.notice("te-draft-notice", text, [[msg("load_saved", "Load the saved transcript (discard my draft)"),
+                                             saver.discardAndReload]]);
+    saver.setStatus(text);
   } else {
-    setStatus(msg("no_changes", "No unsaved changes."));
+    saver.setStatus(msg("no_changes", "No unsaved changes."));
   }
   root.dataset.ready = "true";
   loadWave();
