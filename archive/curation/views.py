@@ -26,7 +26,7 @@ from archive.curation import forms as forms
 from archive.models import Narrator, Segment, Testimony
 from archive.policy import access, disclosure, protected
 from archive.core.security import UPLOAD_ENDPOINTS
-from archive.curation import recordings
+from archive.curation import bulk, bulk_views, recordings
 from archive.curation import testimonies
 from archive.policy.guards import require_curator
 from archive.core.errors import ConflictError, ValidationError
@@ -67,14 +67,9 @@ def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
 # ---------------------------------------------------------------- dashboard and narrators
 
 @bp.get("/")
-def dashboard() -> str:
-    testimony_rows = db.session.scalars(
-        select(Testimony).options(selectinload(Testimony.narrator), selectinload(Testimony.recordings))
-        .order_by(Testimony.updated_at.desc(), Testimony.id.desc())).all()
-    counts = dict(db.session.execute(select(Testimony.narrator_id, func.count()).group_by(Testimony.narrator_id)).all())
-    narrator_rows = db.session.scalars(select(Narrator).order_by(Narrator.pseudonym, Narrator.id)).all()
-    return render_template("curation/dashboard.html", testimonies=testimony_rows, narrators=narrator_rows,
-                           counts=counts, today=access.today())
+def dashboard() -> Page:
+    # Filtered by ?status=, ?access=, ?topic=, ?q=; its table is also the selection of bulk work.
+    return bulk_views.dashboard_page(bulk.Filters.from_args(request.args))
 
 
 @bp.route("/narrators/new", methods=["GET", "POST"])
