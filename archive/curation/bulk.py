@@ -114,7 +114,7 @@ def selected(scope: str, ids: Iterable[int], filters: Filters) -> list[Testimony
     rows = list(db.session.scalars(_listing().where(Testimony.id.in_(wanted)))) if wanted else []
     if not rows:
         raise ValidationError(_("Select at least one testimony: tick it in the table, or choose “All testimonies "
-                                "matching the filters”."), "ids")
+                                "shown”."), "ids")
     return rows
 
 

@@ -41,7 +41,7 @@ class BulkForm(FlaskForm):
     ids = IdsField(_l("Select"), validate_choice=False)
     scope = RadioField(_l("Which testimonies"), default="ticked", validate_choice=False,
                        choices=options([("ticked", _l("The testimonies ticked in the table")),
-                                        ("matching", _l("All testimonies matching the filters"))]))
+                                        ("matching", _l("All testimonies shown (all matching the filters)"))]))
     action = RadioField(_l("Change"), validate_choice=False, choices=options(ACTION_LABELS.items()))
     new_access = SelectField(_l("New access level"), validate_choice=False,
                              choices=options([("", _l("— choose —")), *ACCESS_LABELS.items()]))
