@@ -39,7 +39,7 @@ LIVE = re.compile(r"<h1>qzx|<script>qzx|<meta http-equiv=refresh", re.IGNORECASE
 PARAMETERS = (
     "q", "page", "per_page", "sort", *FACETS, "t", "autoplay", "download", "lang", "topic", "country", "decade",
     "next", "status", "action", "audience", "narrator", "kind", "scheme", "updated_since", "year", "format", "copy",
-    "as", "exact",
+    "as", "exact", "access",
     "verb", "metadataPrefix", "identifier", "from", "until", "set", "resumptionToken",
 )
 # Search queries whose repairs are explained in notices that quote the query.
