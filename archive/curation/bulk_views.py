@@ -57,7 +57,8 @@ def preview() -> Page:
     if not form.validate():
         return dashboard_page(filters, form, 400)
     errors: dict[str, list[str]] = {}
-    rows, change = [], None
+    rows: list[Testimony] = []
+    change: bulk.Change | None = None
     try:
         rows = bulk.selected(form.scope.data, form.ids.data or [], filters)
     except ValidationError as error:
