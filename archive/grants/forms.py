@@ -15,7 +15,7 @@ class AccessRequestForm(FlaskForm):
         description=_l("Its number or permanent link as given in a citation (for example 12 or "
                        "https://…/testimonies/12), or the reference you were given."))
     purpose = TextAreaField(
-        _l("What do you need it for?"),
+        _l("Purpose"),
         validators=[InputRequired(_l("Say what you need the testimony for.")),
                     Length(max=PURPOSE_MAX, message=_l("Enter at most %(max)d characters."))],
         description=_l("Your research question and how you will use the testimony. At most 2,000 characters."))
