@@ -73,8 +73,8 @@ def test_researcher_asks_curator_grants_researcher_opens_until_it_expires(browse
 
         researcher.get_by_role("link", name="Access requests").click()
         researcher.wait_for_load_state()
-        researcher.get_by_label("Testimony").fill(f"{live_server.url}{url}")
-        researcher.get_by_label("Purpose").fill("A thesis on market traders who left through Laos.")
+        researcher.get_by_role("textbox", name="Testimony").fill(f"{live_server.url}{url}")
+        researcher.get_by_role("textbox", name="Purpose").fill("A thesis on market traders who left through Laos.")
         researcher.get_by_role("button", name="Send the request").click()
         researcher.wait_for_load_state()
         assert "Your request was recorded" in _main_text(researcher)
@@ -88,7 +88,7 @@ def test_researcher_asks_curator_grants_researcher_opens_until_it_expires(browse
         assert "A market trader from Hyesan" in row.inner_text()
         row.get_by_role("link", name="Decide").click()
         curator.wait_for_load_state()
-        days = curator.get_by_label("Days")
+        days = curator.get_by_role("textbox", name="Days")
         assert days.input_value() == "30"
         days.fill("14")
         curator.get_by_role("button", name="Grant access").click()
