@@ -53,6 +53,8 @@ def _register_blueprints(app: Flask) -> None:
     from archive.core import error_pages, language
     from archive.curation import bulk_views, publishing_views, transcript_views
     from archive.curation import views as curation_views
+    from archive.grants import curator_views as grant_views
+    from archive.grants import request_views as access_request_views
     from archive.interop import api_views, citation_views, exchange_views, oai_views
     from archive.media import views as media_views
     from archive.preservation import views as preservation_views
@@ -66,6 +68,6 @@ def _register_blueprints(app: Flask) -> None:
     for module in (public_views, listen_views, media_views, search_views, statistics_views, auth_views,
                    curation_views, admin_views, language, api_views, themes_views, oai_views, citation_views,
                    exchange_views, publishing_views, vocabulary_views, embed_views, preservation_views,
-                   transcript_views, bulk_views):
+                   transcript_views, bulk_views, grant_views, access_request_views):
         app.register_blueprint(module.bp)
     error_pages.init_app(app, json_for=api_views.is_api_request, json_error=api_views.json_error)

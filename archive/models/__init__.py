@@ -1,6 +1,7 @@
 """The archive's persistent model, one module per aggregate."""
 from archive.models.media import Recording
 from archive.models.narrators import GENDERS, Narrator
+from archive.models.grants import REQUEST_STATES, AccessGrant, TestimonyAccessRequest  # noqa: F401  (access grants)
 from archive.models.oai import OaiRecord  # noqa: F401  (OAI-PMH record tracking)
 from archive.models.preservation import FIXITY_KINDS, FIXITY_RESULTS, FixityCheck  # noqa: F401  (fixity audits)
 from archive.models.public_copies import PublicCopy, PublicCopyOutbox  # noqa: F401  (public copies of recordings)

@@ -4,12 +4,13 @@ Pages, search, listings, feeds, exports and media all ask this module, so they c
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
-from archive.models import Narrator, Recording, Segment, Testimony, User
+from archive.core.extensions import db
+from archive.models import AccessGrant, Narrator, Recording, Segment, Testimony, User
 from archive.models.base import utcnow
 
 PUBLIC = "public"
@@ -46,17 +47,54 @@ def testimony_visibility(testimony: Testimony, on: date | None = None) -> str:
     return "researchers" if testimony.access == "researchers" else PUBLIC
 
 
-def can_view(user: Any, testimony: Testimony | None) -> bool:
-    """Whether the user may know that this testimony exists."""
-    if testimony is None:
-        return False
-    audience = audience_for(user)
+def level_allows(audience: str, testimony: Testimony) -> bool:
+    """Whether an audience sees this testimony by its status and access level alone (no grant)."""
     visibility = testimony_visibility(testimony)
     if audience == STAFF:
         return True
     if audience == RESEARCHER:
         return visibility in (PUBLIC, "researchers")
     return visibility == PUBLIC
+
+
+def can_view(user: Any, testimony: Testimony | None) -> bool:
+    """Whether the user may know that this testimony exists (by its level, or by an access grant)."""
+    if testimony is None:
+        return False
+    return level_allows(audience_for(user), testimony) or has_grant(user, testimony)
+
+
+# ---------------------------------------------------------------------------------------- access grants
+# A curator may let one researcher open one restricted or researchers-only testimony for a period
+# (archive/grants/). The grant widens the access level only: a draft, an embargo or a withdrawn consent
+# keeps the testimony closed to the grantee as to everyone, and the grantee sees it as an approved
+# researcher does (through the protected view: no real names, no restricted passages).
+
+
+def may_hold_grants(user: Any) -> bool:
+    """Only active researcher accounts (approved or not) receive access grants."""
+    return bool(getattr(user, "is_authenticated", False) and user.role == "researcher" and user.active)
+
+
+def grant_can_open(testimony: Testimony, on: date | None = None) -> bool:
+    """Whether a grant may open this testimony now: published, consent not withdrawn, no embargo running."""
+    on = on or today()
+    return (testimony.status == "published" and testimony.consent_withdrawn_at is None
+            and (testimony.embargo_until is None or testimony.embargo_until <= on))
+
+
+def granted_ids(user: Any, now: datetime | None = None) -> Select[tuple[int]]:
+    """The ids of the testimonies the user holds an unrevoked, unexpired grant for (a subquery)."""
+    return select(AccessGrant.testimony_id).where(
+        AccessGrant.user_id == user.id, AccessGrant.revoked_at.is_(None), AccessGrant.expires_at > (now or utcnow()))
+
+
+def has_grant(user: Any, testimony: Testimony, now: datetime | None = None) -> bool:
+    """Whether a live grant lets this user open this testimony now (checked against the clock each time)."""
+    if not may_hold_grants(user) or testimony.id is None or not grant_can_open(testimony):
+        return False
+    return bool(db.session.scalar(select(exists(granted_ids(user, now).where(
+        AccessGrant.testimony_id == testimony.id)))))
 
 
 def can_edit(user: Any) -> bool:
@@ -82,15 +120,18 @@ def narrator_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
 
 
 def visible_filter(user: Any, on: date | None = None) -> ColumnElement[bool]:
-    """SQL condition selecting exactly the testimonies `can_view` allows."""
+    """SQL condition selecting exactly the testimonies `can_view` allows (live grants included)."""
     audience = audience_for(user)
     if audience == STAFF:
         return true()
     on = on or today()
     levels = ["public", "researchers"] if audience == RESEARCHER else ["public"]
+    opened: ColumnElement[bool] = Testimony.access.in_(levels)
+    if may_hold_grants(user):
+        opened = or_(opened, Testimony.id.in_(granted_ids(user)))
     return and_(
         Testimony.status == "published",
-        Testimony.access.in_(levels),
+        opened,
         Testimony.consent_withdrawn_at.is_(None),
         or_(Testimony.embargo_until.is_(None), Testimony.embargo_until <= on),
     )

@@ -186,10 +186,12 @@ def speaker_label(label: str | None, narrator: Narrator, audience: str, shown_na
 class TestimonyView:
     """One testimony as one audience may see it (build with `testimony_view`)."""
 
-    def __init__(self, t: Testimony, audience: str) -> None:
+    def __init__(self, t: Testimony, audience: str, granted: bool = False) -> None:
         self._t = t
         self.audience = audience
         self.staff = audience == access.STAFF
+        # Opened by an access grant (the audience is then that of an approved researcher).
+        self.granted = granted
         self.id: int = t.id
         self.external_id: str | None = t.external_id
         self.title: str = t.title
@@ -204,8 +206,8 @@ class TestimonyView:
         self.published_at: datetime | None = t.published_at
         self.updated_at: datetime = t.updated_at
         self.visibility: str = access.testimony_visibility(t)
-        self.can_read_transcript: bool = _can_read_for(audience, t)
-        self.can_hear: bool = _can_hear_for(audience, t)
+        self.can_read_transcript: bool = _can_read_for(audience, t, granted)
+        self.can_hear: bool = _can_hear_for(audience, t, granted)
         # Staff-only facts (None or defaults for everyone else).
         self.status: str | None = t.status if self.staff else None
         self.access: str | None = t.access if self.staff else None
@@ -289,23 +291,18 @@ class TestimonyView:
         return self._t
 
 
-def _can_read_for(audience: str, t: Testimony) -> bool:
-    visible = _visible_for(audience, t)
+def _can_read_for(audience: str, t: Testimony, granted: bool = False) -> bool:
+    visible = granted or _visible_for(audience, t)
     return visible and (audience == access.STAFF or bool(t.consent_transcript))
 
 
 def _visible_for(audience: str, t: Testimony) -> bool:
-    visibility = access.testimony_visibility(t)
-    if audience == access.STAFF:
-        return True
-    if audience == access.RESEARCHER:
-        return visibility in (access.PUBLIC, "researchers")
-    return visibility == access.PUBLIC
+    return access.level_allows(audience, t)
 
 
-def _can_hear_for(audience: str, t: Testimony) -> bool:
-    """`access.can_hear` for an audience rather than a user."""
-    if not _visible_for(audience, t):
+def _can_hear_for(audience: str, t: Testimony, granted: bool = False) -> bool:
+    """`access.can_hear` for an audience rather than a user (`granted`: opened by an access grant)."""
+    if not (granted or _visible_for(audience, t)):
         return False
     if audience == access.STAFF:
         return True
@@ -315,10 +312,18 @@ def _can_hear_for(audience: str, t: Testimony) -> bool:
 
 
 def testimony_view(user: Any, t: Testimony | None) -> TestimonyView | None:
-    """The testimony as this user may see it, or None when they may not know it exists."""
-    if t is None or not access.can_view(user, t):
+    """The testimony as this user may see it, or None when they may not know it exists.
+
+    A researcher holding a live access grant for it sees it as an approved researcher would.
+    """
+    if t is None:
         return None
-    return TestimonyView(t, access.audience_for(user))
+    audience = access.audience_for(user)
+    if access.level_allows(audience, t):
+        return TestimonyView(t, audience)
+    if access.has_grant(user, t):
+        return TestimonyView(t, access.RESEARCHER, granted=True)
+    return None
 
 
 def audience_view(audience: str, t: Testimony) -> TestimonyView | None:
