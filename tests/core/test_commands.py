@@ -80,7 +80,8 @@ def test_a_backup_of_a_data_directory_without_a_database_names_the_fix(tmp_path:
     """A wrong ARCHIVE_DATA_DIR: the SQLite file is not there at all, and backup opens it itself."""
     app = create_app({"TESTING": True, "ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'absent.sqlite3'}"})
-    result = app.test_cli_runner().invoke(args=["archive", "backup", str(tmp_path / "backup")])
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["archive", "backup", str(tmp_path / "backup")])
     assert result.exit_code == 1
     lines = [line for line in result.output.strip().splitlines() if not line.startswith("…")]
     assert len(lines) == 1 and "is not migrated (unable to open database file)" in lines[0], result.output
