@@ -26,13 +26,18 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
 
 
-def sentence(field: Field, message: str, required: Mapping[str, Any] | None = None) -> Sentence:
-    """One message on `field` as a sentence: by its kind when the service said which (core/fields.Problem)."""
+def sentence(field: Field, message: str, required: Mapping[str, Any] | None = None,
+             names: Mapping[str, Any] | None = None) -> Sentence:
+    """One message on `field` as a sentence: by its kind when the service said which (core/fields.Problem).
+
+    `required` says what to enter in an empty required field, `names` how a sentence names a field whose label
+    reads badly inside one ("Embargo until"), both by field name.
+    """
     if isinstance(message, Sentence):
         return message
     name = field.short_name
     code, params = (message.code, message.params) if isinstance(message, Problem) else ("", {})
-    label = _lower(_label(field))
+    label = str((names or {}).get(name) or _lower(_label(field)))
     if code == "required":
         said = (required or {}).get(name)
         return Sentence(str(said) if said else _("Enter the %(field)s", field=label))
@@ -81,11 +86,13 @@ def fields_of(form: Any) -> Iterator[Field]:
             yield field
 
 
-def humanize(form: Any, required: Mapping[str, Any] | None = None) -> Any:
-    """Rewrite every field's errors as sentences (idempotent); `required` says what to enter, by field name."""
+def humanize(form: Any) -> Any:
+    """Rewrite every field's errors as sentences (idempotent), with the form's `required_messages` and
+    `spoken_names` (see sentence)."""
+    required, names = getattr(form, "required_messages", None), getattr(form, "spoken_names", None)
     for field in fields_of(form):
         if field.errors:
-            field.errors = [sentence(field, message, required) for message in field.errors]
+            field.errors = [sentence(field, message, required, names) for message in field.errors]
     return form
 
 
@@ -111,7 +118,7 @@ def error_items(form: Any, rows: Mapping[str, Callable[[int], str]] | None = Non
     `rows` (or the form's `row_labels`) names the rows of a list field for the summary ("Stop 2"), by the
     list's name; the form's `required_messages` say what to enter in each required field.
     """
-    humanize(form, getattr(form, "required_messages", None))
+    humanize(form)
     rows = rows if rows is not None else getattr(form, "row_labels", None)
     items = [{"href": "", "text": message} for message in form_level_errors(form)]
     for field in form:

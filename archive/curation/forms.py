@@ -184,6 +184,7 @@ class TestimonyFieldsForm(FlaskForm):
     """The descriptive fields shared by the create form and the metadata section."""
 
     required_messages = {"title": _l("Enter a title"), "narrator": _l("Choose a narrator from the list")}
+    spoken_names = {"embargo_until": _l("end of the embargo")}
 
     narrator = SelectField(_l("Narrator"), validate_choice=False)
     title = StringField(_l("Title"), validators=[Length(max=300)])

@@ -337,14 +337,16 @@ def test_testimony_errors_name_their_fields(client: FlaskClient, curator: Any, f
             "languages": ["ko", "xx"], "access": "everyone"}
     response = client.post("/curate/testimonies/new", data=data)
     assert response.status_code == 400
-    assert "Choose a narrator from the list" in html_of(response)
+    html = html_of(response)
+    assert "Choose a narrator from the list" in html and "Enter a title" in html  # every problem at once
+    assert 'href="#narrator">Choose a narrator from the list</a>' in html and 'href="#title">Enter a title</a>' in html
     narrator = db.session.scalar(select(Narrator))
     response = client.post("/curate/testimonies/new", data={**data, "narrator": str(narrator.id)})
     html = html_of(response)
     assert response.status_code == 400
     assert "Enter a title" in html
     assert "The interview date 2019-13 is not a date on the calendar" in html
-    assert "Embargo until: must be a date as YYYY-MM-DD" in html
+    assert "Enter the end of the embargo as a date, YYYY-MM-DD" in html
     assert "Languages of the interview: unknown language code &#39;xx&#39;" in html
     assert "Access level: must be one of public, researchers, restricted" in html
     assert db.session.scalar(select(func.count()).select_from(models.Testimony)) == 0
