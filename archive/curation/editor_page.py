@@ -63,6 +63,14 @@ def place_label(place: Any) -> str:
     return both_languages(place)
 
 
+def province_of(place: Any) -> dict[str, str]:
+    """The province a home place lies in, for the narrator form's filter (static/js/editor.js)."""
+    province = place if place.kind == "province" else place.parent
+    while province is not None and province.kind != "province":
+        province = province.parent
+    return {"data-province": province.slug if province is not None else ""}
+
+
 def category_choices(scheme: str, keep: set[str]) -> list[SelectChoice]:
     return forms.select_choices(categories(scheme, keep=keep), both_languages)
 
@@ -83,7 +91,7 @@ def with_choices(form: Any) -> Any:
         form.set_choices(forms.select_choices(places_of_kind("province", keep=keep), place_label),
                          forms.select_choices(sorted(places_of_kind("city", "province", "camp", keep=keep),
                                                      key=lambda p: (str(PLACE_GROUPS[p.kind]), p.name_en)),
-                                              place_label, lambda p: str(PLACE_GROUPS[p.kind])),
+                                              place_label, lambda p: str(PLACE_GROUPS[p.kind]), province_of),
                          category_choices("occupation", keep), category_choices("education", keep),
                          category_choices("residence", keep))
     elif isinstance(form, forms.TestimonyFieldsForm):

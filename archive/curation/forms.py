@@ -447,9 +447,11 @@ class DeleteForm(FlaskForm):
                            validators=[DataRequired(message=_l("tick the box to confirm the deletion"))])
 
 
-def select_choices(items: Sequence[Any], label: Any, group: Any = None) -> Choices:
-    """Options for vocabulary rows, valued by slug (optionally grouped, e.g. by kind of place)."""
-    return [SelectChoice(item.slug, label(item), optgroup=group(item) if group else None) for item in items]
+def select_choices(items: Sequence[Any], label: Any, group: Any = None, attrs: Any = None) -> Choices:
+    """Options for vocabulary rows, valued by slug (optionally grouped, e.g. by kind of place, and with
+    attributes, e.g. a place's province for the page's filter)."""
+    return [SelectChoice(item.slug, label(item), optgroup=group(item) if group else None,
+                         render_kw=attrs(item) if attrs else None) for item in items]
 
 
 # ---------------------------------------------------------------- service errors onto fields
