@@ -20,6 +20,7 @@ function snapshot(form) {
 }
 
 const saved = new Map();
+const edited = new Map(); // each form's last edited control, where a question sends the curator back
 // Input the server refused (invalid or conflicting) was never saved: it counts as unsaved from the start.
 const refused = new Set(forms.filter((form) => form.hasAttribute("data-unsaved")));
 
@@ -67,14 +68,19 @@ function confirmSave(form) {
   const first = others[0];
   const heading = first.closest("section")?.querySelector("h2") ?? first;
   first.scrollIntoView({ block: "start" });
-  (first.querySelector("[aria-invalid='true'], input:not([type=hidden]), select, textarea") ?? heading).focus();
+  (edited.get(first) ?? first.querySelector("[aria-invalid='true'], input:not([type=hidden]), select, textarea")
+    ?? heading).focus();
   return false;
 }
 
 for (const form of forms) {
   saved.set(form, snapshot(form));
-  form.addEventListener("input", () => mark(form));
-  form.addEventListener("change", () => mark(form));
+  for (const type of ["input", "change"]) {
+    form.addEventListener(type, (event) => {
+      edited.set(form, event.target);
+      mark(form);
+    });
+  }
   form.addEventListener("submit", (event) => {
     if (!confirmSave(form)) {
       event.preventDefault();
@@ -103,7 +109,13 @@ window.addEventListener("beforeunload", (event) => {
 window.addEventListener("pageshow", () => { leaving = false; });
 
 // GOV.UK: the summary of a refused form takes the focus, so it is read first and its links lead on.
-document.querySelector("[data-error-summary]")?.focus();
+// After the load: the scroll to the form's #fragment would otherwise take the focus back to the page.
+const summary = document.querySelector("[data-error-summary]");
+if (summary) {
+  const focusSummary = () => requestAnimationFrame(() => summary.focus());
+  if (document.readyState === "complete") focusSummary();
+  else window.addEventListener("load", focusSummary, { once: true });
+}
 
 // ---------------------------------------------------------------- home place follows the province
 
