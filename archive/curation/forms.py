@@ -333,6 +333,7 @@ class ChaptersForm(FlaskForm):
     chapters = FieldList(FormField(ChapterRowForm), min_entries=0)
     required_messages = {"start": _l("Enter the start as hh:mm:ss, such as 0:01:23"),
                          "title": _l("Enter the chapter title")}
+    spoken_names = {"start": _l("start")}
     row_labels = {"chapters": lambda number: _("Chapter %(number)s", number=number)}
 
     def kept_rows(self) -> list[Any]:
