@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from archive import models
 from archive.core.extensions import db
@@ -57,7 +58,7 @@ def test_narrator_form_has_a_summary_linking_each_field(client: FlaskClient, cur
     field = re.search(r'<input[^>]*id="pseudonym"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in field and 'aria-describedby="pseudonym-hint pseudonym-errors"' in field
     assert re.search(r'<ul class="errors" id="pseudonym-errors">.*Enter a pseudonym', html, re.S)
-    assert db.session.query(Narrator).count() == 0
+    assert db.session.scalar(select(func.count()).select_from(Narrator)) == 0
 
 
 def test_narrator_summary_in_korean(client: FlaskClient, curator: Any) -> None:
