@@ -61,6 +61,18 @@ def test_narrator_form_has_a_summary_linking_each_field(client: FlaskClient, cur
     assert db.session.scalar(select(func.count()).select_from(Narrator)) == 0
 
 
+def test_home_places_carry_their_province_and_the_full_list_works_without_javascript(client: FlaskClient,
+                                                                                    curator: Any) -> None:
+    html = html_of(client.get("/curate/narrators/new"))
+    place_select = re.search(r'<select[^>]*id="origin_place".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option[^>]*data-province="north-hamgyong"[^>]*value="hoeryong"', place_select)
+    assert re.search(r'<option[^>]*data-province="ryanggang"[^>]*value="hyesan"', place_select)  # all listed
+    assert 'data-filters="origin_place"' in html  # the province select names the list it filters
+    data = {**load_form(client, "/curate/narrators/new", "/curate/narrators/new"), **NARRATOR,
+            "origin_province": "ryanggang", "origin_place": "hyesan"}
+    assert client.post("/curate/narrators/new", data=data).status_code == 302
+
+
 def test_narrator_summary_in_korean(client: FlaskClient, curator: Any) -> None:
     data = {**load_form(client, "/curate/narrators/new", "/curate/narrators/new", headers=KO), **NARRATOR,
             "pseudonym": ""}
