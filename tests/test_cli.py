@@ -163,3 +163,27 @@ def test_verify_finds_and_repairs_differences(app: Flask, runner: FlaskCliRunner
     assert "Repaired 1 difference(s)." in result.output
     result = runner.invoke(args=["search", "verify"])
     assert result.exit_code == 0 and "Index matches the database." in result.output
+
+
+def test_seed_places_towns_and_camps_in_their_province(app: Flask, runner: FlaskCliRunner) -> None:
+    """The narrator form's home-place list follows the province: the seed says where each town and camp lies."""
+    def place(slug: str) -> Place:
+        db.session.expire_all()
+        return db.session.scalar(select(Place).where(Place.slug == slug))
+
+    assert place("hoeryong").parent.slug == "north-hamgyong"
+    assert place("hyesan").parent.slug == "ryanggang"
+    assert place("yodok-kwalliso-15").parent.slug == "south-hamgyong"
+    assert place("north-hamgyong").parent is None and place("yanji").parent is None
+    # A curator's choice stays; a province nobody recorded is filled in again.
+    hoeryong, hyesan, ryanggang = place("hoeryong"), place("hyesan"), place("ryanggang")
+    hoeryong.parent, hyesan.parent = ryanggang, None
+    db.session.commit()
+    try:
+        result = runner.invoke(args=["archive", "seed"])
+        assert result.exit_code == 0, result.output
+        assert place("hoeryong").parent.slug == "ryanggang" and place("hyesan").parent.slug == "ryanggang"
+    finally:  # the vocabularies outlive a test
+        hoeryong, north = place("hoeryong"), place("north-hamgyong")
+        hoeryong.parent = north
+        db.session.commit()

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from archive.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm
+from archive.policy import access
 from archive.policy.redirects import safe_next
 from archive.accounts import administration as accounts
 from archive.accounts import throttling
@@ -49,7 +50,9 @@ def login() -> Page:
                     "see what every visitor sees."), "info")
         else:
             flash(_("You are logged in."), "info")
-        return redirect(safe_next(request.args.get("next")))
+        # Curators and admins start at their work; a safe `next` (the page that asked for the login) wins.
+        landing = url_for("curator.dashboard") if access.can_edit(user) else None
+        return redirect(safe_next(request.args.get("next"), landing))
     return render_template("accounts/login.html", form=form)
 
 

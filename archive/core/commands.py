@@ -1,6 +1,7 @@
 """The command groups' manners: a database that is not migrated is named in one line with its fix, never a traceback."""
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import click
@@ -11,17 +12,24 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 # SQLite says so in the message; PostgreSQL (psycopg) gives SQLSTATE 42P01 (undefined table) or 42703 (column).
 _SQLITE_MISSING = ("no such table", "no such column", "has no column named")
+# Commands that open the SQLite file themselves (archive backup) get the driver's own error, not SQLAlchemy's;
+# a file that is not there at all (a wrong ARCHIVE_DATA_DIR) cannot be opened read-only.
+_SQLITE_ABSENT = "unable to open database file"
+_DATABASE_ERRORS = (OperationalError, ProgrammingError, sqlite3.OperationalError)
 _POSTGRES_MISSING = {"42P01", "42703"}
 
 
 def is_unmigrated(error: BaseException) -> bool:
     """True when a database error means the schema is missing or older than the code (a migration is due)."""
-    if not isinstance(error, (OperationalError, ProgrammingError)):
+    if not isinstance(error, _DATABASE_ERRORS):
         return False
-    original = getattr(error, "orig", None)
+    original = getattr(error, "orig", error)
     if getattr(original, "sqlstate", None) in _POSTGRES_MISSING:
         return True
-    return any(marker in str(original).lower() for marker in _SQLITE_MISSING)
+    message = str(original).lower()
+    if isinstance(error, sqlite3.OperationalError) and _SQLITE_ABSENT in message:
+        return True
+    return any(marker in message for marker in _SQLITE_MISSING)
 
 
 def unmigrated_message(error: BaseException, app: Flask | None = None) -> str:
@@ -44,7 +52,7 @@ class ArchiveGroup(AppGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (OperationalError, ProgrammingError) as error:
+        except _DATABASE_ERRORS as error:
             if not is_unmigrated(error):
                 raise
             # The command's app context has ended by now; the script info still holds its app.

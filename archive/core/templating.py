@@ -5,6 +5,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from archive.core import form_errors
 from archive.core.i18n import decade_label, language_name
 from archive.policy import access
 from archive.policy.disclosure import Band
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["duration"] = duration
     app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["band"] = band
+    app.jinja_env.globals["form_error_items"] = form_errors.error_items  # templates/_forms.html error_summary
+    app.jinja_env.globals["field_message"] = form_errors.shown  # and each field's messages
     app.jinja_env.globals["seconds_param"] = timecode.seconds_param  # ?t= values: 83, 38.3
 
     @app.context_processor

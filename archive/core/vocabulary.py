@@ -49,7 +49,8 @@ def seed_vocabulary() -> dict[str, int]:
     moved = {(v, slug) for v, slug in db.session.execute(
         select(VocabularyRedirect.vocabulary, VocabularyRedirect.old_slug))}
     existing = set(db.session.scalars(select(Place.slug))) | {slug for v, slug in moved if v == "place"}
-    for row in _read_csv("places.csv"):
+    rows = _read_csv("places.csv")
+    for row in rows:
         slug = slugify(row["english"])
         if slug in existing:
             continue
@@ -60,6 +61,14 @@ def seed_vocabulary() -> dict[str, int]:
         ))
         existing.add(slug)
         added["places"] += 1
+    db.session.flush()
+    # A town's or camp's province (the narrator form's place list follows the chosen province): set where
+    # none is recorded yet, so an older seed gains it and a curator's own choice stays.
+    places = {p.slug: p for p in db.session.scalars(select(Place))}
+    for row in rows:
+        place, province = places.get(slugify(row["english"])), places.get(slugify(row.get("province") or ""))
+        if place is not None and province is not None and place.parent is None and province.kind == "province":
+            place.parent = province
     existing_categories = {(c.scheme, c.slug) for c in db.session.scalars(select(Category))} | moved
     for scheme, filename in CATEGORY_FILES.items():
         for position, row in enumerate(_read_csv(filename)):

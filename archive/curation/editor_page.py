@@ -17,7 +17,7 @@ from archive.core.errors import ConflictError, ValidationError
 from archive.core.extensions import db
 from archive.core.i18n import label, other_locale
 from archive.core.vocabulary import all_topics, categories, places_of_kind
-from archive.curation import forms
+from archive.curation import forms, narrators, testimonies
 from archive.interop.forms import OhmsImportForm
 from archive.models import Narrator, Testimony
 from archive.policy import access
@@ -63,6 +63,14 @@ def place_label(place: Any) -> str:
     return both_languages(place)
 
 
+def province_of(place: Any) -> dict[str, str]:
+    """The province a home place lies in, for the narrator form's filter (static/js/editor.js)."""
+    province = place if place.kind == "province" else place.parent
+    while province is not None and province.kind != "province":
+        province = province.parent
+    return {"data-province": province.slug if province is not None else ""}
+
+
 def category_choices(scheme: str, keep: set[str]) -> list[SelectChoice]:
     return forms.select_choices(categories(scheme, keep=keep), both_languages)
 
@@ -83,7 +91,7 @@ def with_choices(form: Any) -> Any:
         form.set_choices(forms.select_choices(places_of_kind("province", keep=keep), place_label),
                          forms.select_choices(sorted(places_of_kind("city", "province", "camp", keep=keep),
                                                      key=lambda p: (str(PLACE_GROUPS[p.kind]), p.name_en)),
-                                              place_label, lambda p: str(PLACE_GROUPS[p.kind])),
+                                              place_label, lambda p: str(PLACE_GROUPS[p.kind]), province_of),
                          category_choices("occupation", keep), category_choices("education", keep),
                          category_choices("residence", keep))
     elif isinstance(form, forms.TestimonyFieldsForm):
@@ -112,9 +120,10 @@ def edit_page(t: Testimony, status: int = 200, failed: str | None = None, confli
         "unpublish": lambda: fresh_form(forms.VersionForm, "unpub", v),
     }
     built = {name: with_choices(submitted[name] if name in submitted else make()) for name, make in fresh.items()}
+    failed_form = next(iter(submitted.values()), None)  # the refused form: its problems lead the page
     return render_template(
         "curation/edit_testimony.html", t=t, forms=built, failed=failed, failed_heading=SECTIONS.get(
-            failed or "", ("", ""))[1], conflict=conflict, transcript_problems=problems or [],
+            failed or "", ("", ""))[1], failed_form=failed_form, conflict=conflict, transcript_problems=problems or [],
         visibility=access.testimony_visibility(t), today=access.today(),
         upload_limit=format_bytes(current_app.config["MAX_UPLOAD_BYTES"]), format_bytes=format_bytes,
     ), status
@@ -144,8 +153,41 @@ def narrator_field(form: forms.TestimonyFieldsForm) -> Narrator | None:
     value = form.narrator.data or ""
     narrator = db.session.get(Narrator, int(value)) if value.isascii() and value.isdigit() and len(value) < 10 else None
     if narrator is None:
-        form.narrator.errors = [*form.narrator.errors, _("choose a narrator from the list")]
+        forms.required(form.narrator)
     return narrator
+
+
+def checked_testimony_form(form: forms.TestimonyFieldsForm, testimony_id: int | None) -> Narrator | None:
+    """Check every field of a testimony form at once (the form's, the narrator, the external identifier and the
+    service's rules) so each problem shows together; the chosen narrator when there is none."""
+    ok = form.validate()
+    narrator = narrator_field(form)
+    taken = external_id_taken(form, testimony_id)
+    try:
+        testimonies.testimony_values(form.values(), defaults=testimony_id is None)
+    except ValidationError as error:
+        forms.add_errors(form, error.errors, only_new=True)
+        ok = False
+    return narrator if ok and not taken else None
+
+
+def checked_narrator_form(form: forms.NarratorForm) -> bool:
+    """The narrator form's own checks and the service's rules together, so every problem shows at once."""
+    if form.validate():
+        return True
+    try:
+        narrators.narrator_values(form.values())
+    except ValidationError as error:
+        forms.add_errors(form, error.errors, only_new=True)
+    return False
+
+
+def checked_rows(form: Any, rows: list[Any], values: list[dict[str, Any]], validate: Any, what: str) -> None:
+    """A list form the form's checks refused: add the service's problems of every row too (all rows at once)."""
+    try:
+        validate(values)
+    except ValidationError as error:
+        forms.add_row_errors(form, error.errors, rows, what, only_new=True)
 
 
 def external_id_taken(form: forms.TestimonyFieldsForm, testimony_id: int | None) -> bool:

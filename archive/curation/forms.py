@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     FieldList,
@@ -30,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from archive.core.fields import Problem
 from archive.models import GENDERS, LANGUAGES, ROUTE_EVENTS
 from archive.formats import timecode
 from archive.formats.sanitize import ALLOWED_TAGS
@@ -62,6 +63,11 @@ def version_field() -> IntegerField:
     )
 
 
+def required(field: Any) -> None:
+    """Mark a field as left empty; the form's `required_messages` say what to enter (core/form_errors.py)."""
+    field.errors = [*field.errors, Problem(_("is required"), "required")]
+
+
 def options(pairs: Iterable[tuple[str, str]]) -> Choices:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
@@ -81,6 +87,8 @@ EXACT_FIELD_CHOICES = [("birth_year", _l("Exact birth year")), ("home_place", _l
 
 class NarratorForm(FlaskForm):
     """Every narrator field; vocabulary choices are filled in by the view."""
+
+    required_messages = {"pseudonym": _l("Enter a pseudonym")}
 
     pseudonym = StringField(_l("Pseudonym"), validators=[Length(max=120)],
                             description=_l("Shown publicly instead of the narrator's name."))
@@ -175,6 +183,9 @@ TESTIMONY_FIELDS = (
 class TestimonyFieldsForm(FlaskForm):
     """The descriptive fields shared by the create form and the metadata section."""
 
+    required_messages = {"title": _l("Enter a title"), "narrator": _l("Choose a narrator from the list")}
+    spoken_names = {"embargo_until": _l("end of the embargo")}
+
     narrator = SelectField(_l("Narrator"), validate_choice=False)
     title = StringField(_l("Title"), validators=[Length(max=300)])
     external_id = StringField(_l("External identifier"), validators=[Length(max=120)],
@@ -263,6 +274,8 @@ class RouteForm(FlaskForm):
 
     version = version_field()
     legs = FieldList(FormField(RouteLegForm), min_entries=0)
+    required_messages = {"country": _l("Choose the country of this stop")}
+    row_labels = {"legs": lambda number: _("Stop %(number)s", number=number)}
 
     def set_choices(self, countries: Choices) -> RouteForm:
         for entry in self.legs:
@@ -278,9 +291,9 @@ class RouteForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        for entry in self.kept_rows() if ok else []:
+        for entry in self.kept_rows():  # every stop's problems at once, beside those of the other fields
             if not entry.form.country.data:
-                entry.form.country.errors = [*entry.form.country.errors, _("choose the country of this stop")]
+                required(entry.form.country)
                 ok = False
         return ok
 
@@ -318,6 +331,10 @@ class ChaptersForm(FlaskForm):
 
     version = version_field()
     chapters = FieldList(FormField(ChapterRowForm), min_entries=0)
+    required_messages = {"start": _l("Enter the start as hh:mm:ss, such as 0:01:23"),
+                         "title": _l("Enter the chapter title")}
+    spoken_names = {"start": _l("start")}
+    row_labels = {"chapters": lambda number: _("Chapter %(number)s", number=number)}
 
     def kept_rows(self) -> list[Any]:
         """Rows to save: neither removed nor left empty."""
@@ -325,9 +342,9 @@ class ChaptersForm(FlaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        for entry in self.kept_rows() if ok else []:
+        for entry in self.kept_rows():
             if not (entry.form.start.data or "").strip():
-                entry.form.start.errors = [*entry.form.start.errors, _("is required (when the chapter starts)")]
+                required(entry.form.start)
                 ok = False
         return ok
 
@@ -345,7 +362,15 @@ class RecordingForm(FlaskForm):
     """Upload (or replace) the recording; the service identifies the file by its content."""
 
     version = version_field()
-    file = FileField(_l("Recording file"), validators=[FileRequired(message=_l("choose an audio or video file"))])
+    file = FileField(_l("Recording file"))
+    required_messages = {"file": _l("Choose an audio or video file")}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.file.data:
+            required(self.file)
+            ok = False
+        return ok
 
 
 class VersionForm(FlaskForm):
@@ -366,17 +391,21 @@ class TranscriptForm(FlaskForm):
     text = TextAreaField(_l("Or paste the transcript"))
     format = SelectField(_l("Format"), choices=TRANSCRIPT_FORMATS, default="auto")
     confirm = BooleanField(_l("I understand that the import replaces all existing transcript segments"))
+    required_messages = {"file": _l("Choose a transcript file or paste the transcript below"),
+                         "confirm": _l("Tick this box to replace the existing segments")}
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         if not self.file.data and not (self.text.data or "").strip():
-            self.file.errors = [*self.file.errors, _("choose a transcript file or paste the transcript below")]
+            required(self.file)
             ok = False
         return ok
 
 
 class SegmentForm(FlaskForm):
     """Edit one transcript passage."""
+
+    required_messages = {"text": _l("Enter the text of the passage")}
 
     version = version_field()
     start = StringField(_l("Start"), description=TIME_HINT)
@@ -419,9 +448,11 @@ class DeleteForm(FlaskForm):
                            validators=[DataRequired(message=_l("tick the box to confirm the deletion"))])
 
 
-def select_choices(items: Sequence[Any], label: Any, group: Any = None) -> Choices:
-    """Options for vocabulary rows, valued by slug (optionally grouped, e.g. by kind of place)."""
-    return [SelectChoice(item.slug, label(item), optgroup=group(item) if group else None) for item in items]
+def select_choices(items: Sequence[Any], label: Any, group: Any = None, attrs: Any = None) -> Choices:
+    """Options for vocabulary rows, valued by slug (optionally grouped, e.g. by kind of place, and with
+    attributes, e.g. a place's province for the page's filter)."""
+    return [SelectChoice(item.slug, label(item), optgroup=group(item) if group else None,
+                         render_kw=attrs(item) if attrs else None) for item in items]
 
 
 # ---------------------------------------------------------------- service errors onto fields
@@ -429,18 +460,24 @@ def select_choices(items: Sequence[Any], label: Any, group: Any = None) -> Choic
 _ROW_KEY = re.compile(r"^\w+\[(\d+)\](?:\.(\w+))?$")
 
 
-def add_errors(form: FlaskForm, errors: dict[str, list[str]], rename: dict[str, str] | None = None) -> None:
-    """Put a service's {field: messages} on the named fields; the rest become form-level errors."""
+def add_errors(form: FlaskForm, errors: dict[str, list[str]], rename: dict[str, str] | None = None,
+               only_new: bool = False) -> None:
+    """Put a service's {field: messages} on the named fields; the rest become form-level errors.
+
+    only_new: a field the form's own checks already refused keeps their message alone (no second one).
+    """
     for key, messages in errors.items():
         name = (rename or {}).get(key, key)
         field = form._fields.get(name)
         if field is not None and not isinstance(field.widget, HiddenInput):
-            field.errors = [*field.errors, *messages]
+            if not (only_new and field.errors):
+                field.errors = [*field.errors, *messages]
         else:
             form.form_errors.extend(messages if key == "__all__" else [f"{key}: {m}" for m in messages])
 
 
-def add_row_errors(form: FlaskForm, errors: dict[str, list[str]], rows: Sequence[Any], what: str) -> None:
+def add_row_errors(form: FlaskForm, errors: dict[str, list[str]], rows: Sequence[Any], what: str,
+                   only_new: bool = False) -> None:
     """Put errors keyed like "route[2].year" on the field of the second row that was sent to the service."""
     for key, messages in errors.items():
         match = _ROW_KEY.match(key)
@@ -448,7 +485,8 @@ def add_row_errors(form: FlaskForm, errors: dict[str, list[str]], rows: Sequence
         if match and 1 <= int(match.group(1)) <= len(rows) and match.group(2):
             field = rows[int(match.group(1)) - 1].form._fields.get(match.group(2))
         if field is not None:
-            field.errors = [*field.errors, *messages]
+            if not (only_new and field.errors):
+                field.errors = [*field.errors, *messages]
         else:
             label = f"{what} {match.group(1)}" if match else key
             form.form_errors.extend(f"{label}: {m}" for m in messages)

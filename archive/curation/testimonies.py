@@ -13,7 +13,7 @@ from archive.core import audit, saving
 from archive.core.errors import ValidationError
 from archive.core.saving import check_version
 from archive.core.fields import (
-    Collector, choice, flag, language_codes, optional_date, optional_text, optional_year, partial_date,
+    Collector, Problem, choice, flag, language_codes, optional_date, optional_text, optional_year, partial_date,
     seconds,
 )
 from archive.core.vocabulary import find_place, find_topic
@@ -71,7 +71,9 @@ def route_values(legs: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
             c.add(key, _("must be an object with country, place, year and event"))
             continue
         country = find_place(str(leg.get("country") or ""), ("country",))
-        if country is None:
+        if not str(leg.get("country") or "").strip():
+            c.add(f"{key}.country", Problem(_("is required"), "required"))
+        elif country is None:
             c.add(f"{key}.country", _("unknown country %(value)s", value=repr(str(leg.get("country") or "")[:60])))
         place = c.check(f"{key}.place", optional_text, leg.get("place"), 200)
         year = c.check(f"{key}.year", optional_year, leg.get("year"), 1945, 2100)
@@ -141,7 +143,8 @@ def segment_values(segments: Iterable[Any]) -> list[dict[str, Any]]:
         speaker = c.check(f"{key}.speaker", optional_text, get("speaker") or "", 120)
         language = c.check(f"{key}.language", optional_text, get("language") or "", 10)
         if start is not None and end is not None and end <= start:
-            c.add(f"{key}.end", _("(%(end)s) must be after start (%(start)s)", end=end, start=start))
+            c.add(f"{key}.end", Problem(_("(%(end)s) must be after start (%(start)s)", end=end, start=start),
+                                        "after_start", start=start))
         # Typed or imported text follows the transcript formats' marker rule: [restricted] before the text
         # withholds the passage, an unknown marker there is refused (archive/formats/transcripts.py).
         markers = read_markers(text or "")

@@ -29,7 +29,9 @@ from archive.curation import testimonies
 from archive.policy.guards import require_curator
 from archive.core.errors import ConflictError, ValidationError
 from archive.curation.narrators import create_narrator, update_narrator
+from archive.core.form_errors import Sentence
 from archive.formats import timecode
+from archive.media import files
 from archive.formats.transcripts import TranscriptError, parse_transcript
 
 bp = Blueprint("curator", __name__, url_prefix="/curate")
@@ -73,7 +75,7 @@ def dashboard() -> Page:
 @bp.route("/narrators/new", methods=["GET", "POST"])
 def new_narrator() -> Page:
     form = editor.with_choices(forms.NarratorForm())
-    if form.validate_on_submit():
+    if form.is_submitted() and editor.checked_narrator_form(form):
         try:
             narrator = create_narrator(form.values())
         except ValidationError as error:
@@ -93,7 +95,7 @@ def edit_narrator(narrator_id: int) -> Page:
         form = editor.with_choices(forms.NarratorEditForm(formdata=None, data=forms.narrator_data(narrator)))
         return _narrator_page(form, narrator)
     form = editor.with_choices(forms.NarratorEditForm())
-    if form.validate():
+    if editor.checked_narrator_form(form):
         try:
             update_narrator(narrator, form.values(), form.version.data)
         except ConflictError as error:
@@ -122,18 +124,17 @@ def new_testimony() -> Page:
     form = editor.with_choices(forms.NewTestimonyForm())
     if request.method == "GET":
         form.narrator.data = request.args.get("narrator", "")
-    if form.validate_on_submit():
-        narrator = editor.narrator_field(form)
-        if narrator is not None and not editor.external_id_taken(form, None):
-            try:
-                t = testimonies.create_testimony(form.values(), narrator)
-            except ValidationError as error:
-                db.session.rollback()
-                forms.add_errors(form, error.errors)
-            else:
-                flash(_("Testimony “%(title)s” created as a restricted draft. Add its recording, transcript and "
-                        "route below; publish it when it is ready.", title=t.title), "info")
-                return redirect(url_for(".edit_testimony", testimony_id=t.id))
+    narrator = editor.checked_testimony_form(form, None) if form.is_submitted() else None
+    if narrator is not None:
+        try:
+            t = testimonies.create_testimony(form.values(), narrator)
+        except ValidationError as error:
+            db.session.rollback()
+            forms.add_errors(form, error.errors)
+        else:
+            flash(_("Testimony “%(title)s” created as a restricted draft. Add its recording, transcript and "
+                    "route below; publish it when it is ready.", title=t.title), "info")
+            return redirect(url_for(".edit_testimony", testimony_id=t.id))
     status = 400 if form.is_submitted() else 200
     return render_template("curation/new_testimony.html", form=form), status
 
@@ -147,8 +148,8 @@ def edit_testimony(testimony_id: int) -> tuple[str, int]:
 def save_metadata(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = editor.with_choices(forms.MetadataForm(prefix="meta"))
-    narrator = editor.narrator_field(form) if form.validate() else None
-    if narrator is None or editor.external_id_taken(form, t.id):
+    narrator = editor.checked_testimony_form(form, t.id)
+    if narrator is None:
         return editor.edit_page(t, 400, "metadata", metadata=form)
     try:
         testimonies.update_testimony(t, {**form.values(), "narrator": narrator}, form.version.data, widen=False)
@@ -161,11 +162,13 @@ def save_metadata(testimony_id: int) -> Page:
 def save_route(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = editor.with_choices(forms.RouteForm(prefix="route"))
-    if not form.validate():
-        return editor.edit_page(t, 400, "route", route=form)
+    ok = form.validate()
     rows = form.kept_rows()
     legs = [{"country": r.form.country.data, "place": r.form.place.data, "year": r.form.year.data,
              "event": r.form.event.data} for r in rows]
+    if not ok:
+        editor.checked_rows(form, rows, legs, testimonies.route_values, _("Stop"))
+        return editor.edit_page(t, 400, "route", route=form)
     try:
         testimonies.set_route(t, legs, form.version.data)
     except (ConflictError, ValidationError) as error:
@@ -191,11 +194,13 @@ def save_tags(testimony_id: int) -> Page:
 def save_chapters(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.ChaptersForm(prefix="ch")
-    if not form.validate():
-        return editor.edit_page(t, 400, "chapters", chapters=form)
+    ok = form.validate()
     rows = form.kept_rows()
     chapters = [{"start": timecode.parse_field(r.form.start.data), "title": r.form.title.data,
                  "synopsis": r.form.synopsis.data, "keywords": r.form.keywords.data or ""} for r in rows]
+    if not ok:
+        editor.checked_rows(form, rows, chapters, testimonies.chapter_values, _("Chapter"))
+        return editor.edit_page(t, 400, "chapters", chapters=form)
     try:
         testimonies.set_chapters(t, chapters, form.version.data)
     except (ConflictError, ValidationError) as error:
@@ -240,14 +245,18 @@ def import_transcript(testimony_id: int) -> Page:
     t = db.get_or_404(Testimony, testimony_id)
     form = forms.TranscriptForm(prefix="tr")
     ok = form.validate()
-    if ok and t.segments and not form.confirm.data:
-        form.confirm.errors = [*form.confirm.errors, _("tick this box to replace the %(count)s existing segments",
-                                                         count=len(t.segments))]
+    if t.segments and not form.confirm.data:
+        forms.required(form.confirm)
         ok = False
     if not ok:
         return editor.edit_page(t, 400, "transcript", transcript=form)
     upload = form.file.data
     data, filename = (upload.read(), upload.filename or "") if upload else (form.text.data or "", None)
+    kind = files.binary_kind(data[:4096]) if upload else None
+    if kind is not None:  # a recording given as the transcript: say so, not "not valid UTF-8"
+        form.file.errors = [Sentence(_("The transcript file is %(kind)s, not a transcript: choose a WebVTT (.vtt), "
+                                       "SubRip (.srt) or text (.txt) file", kind=kind))]
+        return editor.edit_page(t, 400, "transcript", transcript=form)
     fmt = None if form.format.data == "auto" else form.format.data
     duration = t.recording.duration_seconds if t.recording else None
     try:

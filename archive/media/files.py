@@ -184,6 +184,19 @@ def _describe_content(head: bytes) -> str:
     return gettext("plain text") if b"\x00" not in head else gettext("an unrecognised binary format")
 
 
+def binary_kind(head: bytes) -> str | None:
+    """What a file expected to be text (a transcript) is instead, said in words ("an audio file (audio/wav)");
+    None when it may be text (text in another encoding is left to the decoder, which names the byte)."""
+    mime_type = sniff_media_type(head)
+    if mime_type is not None:
+        kind = gettext("an audio file") if mime_type.startswith("audio/") else gettext("a video file")
+        return f"{kind} ({mime_type})"
+    if any(head.startswith(magic) for magic, _description in _KNOWN_NON_MEDIA) or head[4:8] == b"ftyp" or \
+            head.startswith((b"RIFF", b"\x1a\x45\xdf\xa3")):
+        return _describe_content(head)
+    return None
+
+
 def _unsupported_message(display_name: str, head: bytes) -> str:
     """Explain why an upload is not accepted as audio or video."""
     suffix = PurePosixPath(display_name).suffix.lower()

@@ -9,9 +9,9 @@ from flask import url_for
 _UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
 
 
-def safe_next(target: str | None) -> str:
-    """A local path to go back to; anything that could leave the site becomes the home page."""
-    fallback = url_for("public.home")
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """A local path to go back to; anything that could leave the site becomes `fallback` (the home page)."""
+    fallback = fallback or url_for("public.home")
     if not target or len(target) > 2000 or _UNSAFE.search(target):
         return fallback
     parts = urlsplit(target)

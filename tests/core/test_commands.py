@@ -22,6 +22,14 @@ COMMANDS = [
     ["archive", "export-vocabulary", "-"],
     ["search", "verify"],
     ["jobs", "status"],
+    ["jobs", "run", "--until-idle"],
+    ["search", "reindex"],
+    ["archive", "load-demo"],
+    ["archive", "fixity"],
+    ["archive", "backup", "{tmp}/backup"],
+    ["archive", "export-bag", "{tmp}/bags"],
+    ["archive", "import", "{tmp}/import.jsonl"],
+    ["archive", "import-ohms", "1", "{tmp}/import.jsonl"],
 ]
 
 
@@ -29,11 +37,14 @@ COMMANDS = [
 def test_an_unmigrated_database_gets_one_line_naming_the_fix(tmp_path: Path, args: list[str]) -> None:
     app = create_app({"TESTING": True, "ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x",
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
-    result = app.test_cli_runner().invoke(args=args, input="a long enough password\n")
+    (tmp_path / "import.jsonl").write_text("{}\n")
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    with app.app_context():  # `flask` gives the preservation commands one; app.cli alone does not
+        result = app.test_cli_runner().invoke(args=args, input="a long enough password\n")
     assert result.exit_code == 1
-    lines = result.output.strip().splitlines()
+    lines = [line for line in result.output.strip().splitlines() if not line.startswith("…")]  # progress
     assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: The database sqlite:///") and "is not migrated (no such table:" in lines[0]
+    assert lines[0].startswith("Error: The database sqlite:///") and "is not migrated (" in lines[0]
     assert "`make migrate`" in lines[0] and "`flask --app wsgi db upgrade`" in lines[0]
     assert f"ARCHIVE_DATA_DIR ({tmp_path})" in lines[0]
 
@@ -63,3 +74,15 @@ def test_other_database_errors_are_left_alone(app: Flask) -> None:
         db.session.execute(text("SELECT * FROM topics WHERE"))
     db.session.rollback()
     assert not is_unmigrated(caught.value)
+
+
+def test_a_backup_of_a_data_directory_without_a_database_names_the_fix(tmp_path: Path) -> None:
+    """A wrong ARCHIVE_DATA_DIR: the SQLite file is not there at all, and backup opens it itself."""
+    app = create_app({"TESTING": True, "ARCHIVE_DATA_DIR": str(tmp_path), "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'absent.sqlite3'}"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["archive", "backup", str(tmp_path / "backup")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.strip().splitlines() if not line.startswith("…")]
+    assert len(lines) == 1 and "is not migrated (unable to open database file)" in lines[0], result.output
+    assert "Traceback" not in result.output
