@@ -42,7 +42,6 @@ from archive.statistics.data import (
     dump_csv,
     load_table,
     peak_year,
-    period_note,
     validate_arrivals_csv_upload,
 )
 
@@ -236,12 +235,16 @@ class _BarSpec:
     label_header: Any
     horizontal: bool
     intro: Any
+    intro_undrawn: Any = None  # the intro when no count is exact enough to draw (see charts.bar_chart)
 
 
 _BAR_SPECS = [
     _BarSpec(ARRIVALS, "arrivals", "arrived", _l("Year of arrival"), _l("Period"), False,
              _l("Each bar links to the testimonies of people who arrived in that period; the diamonds show how many "
-                "public testimonies the archive holds for it, on the scale at the right.")),
+                "public testimonies the archive holds for it, on the scale at the right."),
+             _l("Each bar links to the testimonies of people who arrived in that period. The archive's public "
+                "testimonies per period are listed in the table below the chart: too few so far to draw on a "
+                "second scale.")),
     _BarSpec("by_age_at_entry", "age", "age", _l("Age at entry (years)"), _l("Age at entry"), False,
              _l("Age when entering South Korea, all arrivals to date.")),
     _BarSpec("by_occupation_in_north", "occupation", "occupation", _l("Occupation in the North"), _l("Occupation"),
@@ -250,7 +253,9 @@ _BAR_SPECS = [
              True, _l("Highest education completed in North Korea, all arrivals to date.")),
     _BarSpec("by_home_province", "province", "province", _l("Home province"), _l("Home province"), True,
              _l("Home province in North Korea, all arrivals to date; the diamonds show the archive's public "
-                "testimonies from each province.")),
+                "testimonies from each province."),
+             _l("Home province in North Korea, all arrivals to date; the archive's public testimonies from each "
+                "province are listed in the table below the chart.")),
     _BarSpec("by_residence_in_south", "residence", "residence", _l("Region of residence"), _l("Region"), True,
              _l("Where defectors live in South Korea now.")),
 ]
@@ -303,6 +308,23 @@ def period_label(period: str) -> str:
     return _("through %(year)s", year=match.group(1)) if match else period
 
 
+def period_note(row: Row) -> str | None:
+    """Explain an arrivals row that is not a single year, in the interface language."""
+    first, last = row.get("first_year"), row.get("last_year")
+    if first is None:
+        return _("cumulative total through %(year)s", year=last)
+    if first != last:
+        years = cast(int, last) - cast(int, first) + 1
+        if years in _SPANS:
+            return str(_SPANS[years]) % {"first": first, "last": last}
+        return _("%(years)s-year period %(first)s–%(last)s", years=years, first=first, last=last)
+    return None
+
+
+_SPANS = {2: _l("two-year period %(first)s–%(last)s"), 3: _l("three-year period %(first)s–%(last)s"),
+          4: _l("four-year period %(first)s–%(last)s"), 5: _l("five-year period %(first)s–%(last)s")}
+
+
 def table_title(table: Table) -> str:
     """A table's title in the interface language."""
     return label({"title_en": table.title, "title_ko": table.title_ko})
@@ -341,6 +363,10 @@ def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
         rows.append(cells)
         links.append(href)
     other_column = _("English") if korean_ui else _("Korean")
+    # The other language's names, and the published notes (English), carry their own lang.
+    column_lang = {1: "en" if korean_ui else "ko"} if bilingual else {}
+    if arrivals and korean_ui:
+        column_lang[4] = "en"
     header = [str(spec.label_header)] + ([other_column] if bilingual else [])
     header += [_("Men"), _("Women"), _("Total")] + ([_("Note")] if arrivals else []) + [str(COVERAGE_NAME)]
     title = table_title(table)
@@ -350,8 +376,10 @@ def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
                     horizontal=spec.horizontal, source=table.source, as_of=as_of,
                     overlay_name=str(COVERAGE_NAME), unit=unit_label(table.unit))
     caption = _("%(title)s (as of %(as_of)s), with the archive's public testimonies", title=title, as_of=as_of)
+    drawn = any(bar.overlay for bar in bars)
+    intro = spec.intro if drawn or spec.intro_undrawn is None else spec.intro_undrawn
     return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
-                 data_table(spec.chart_id, caption, header, rows, links=links), str(spec.intro))
+                 data_table(spec.chart_id, caption, header, rows, links=links, column_lang=column_lang), str(intro))
 
 
 def _employment_chart(table: Table) -> Chart:
