@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from archive.formats.charts import Bar, bar_chart, data_table, line_chart
 from archive.formats.csvsafe import defuse as _defused
 from archive.core.extensions import db
-from archive.core.i18n import current_locale, label
+from archive.core.i18n import current_locale, label, number
 from archive.models import Category, Narrator, Place, Testimony
 from archive.models.statistics import StatisticsTable
 from archive.policy import access
@@ -219,6 +219,7 @@ class Chart:
     svg: Markup
     table: Markup
     intro: str = ""
+    source_lang: str = "en"
 
     @property
     def title_en(self) -> str:
@@ -290,15 +291,24 @@ def _coverage_for(spec: _BarSpec) -> tuple[Callable[[Row], str], Callable[[Row],
 
 _AS_OF = re.compile(r"(end of|late) (\d{4})(.*)", re.S)
 _THROUGH = re.compile(r"through (\d{4})")
+_SURVEYS = re.compile(r"(\d{4}) \(annual surveys (\d{4})–(\d{4})\)")
+_RESIDENTS = re.compile(r" \(([\d,]+) residents in all\)")
 
 
 def as_of_text(as_of: str) -> str:
     """The "as of" date of a table in the interface language ("end of 2024" -> "2024년 말")."""
+    surveys = _SURVEYS.fullmatch(as_of or "")
+    if surveys:
+        return _("%(year)s (annual surveys %(first)s–%(last)s)", year=surveys.group(1), first=surveys.group(2),
+                 last=surveys.group(3))
     match = _AS_OF.fullmatch(as_of or "")
     if not match:
         return as_of
     year = match.group(2)
     when = _("end of %(year)s", year=year) if match.group(1) == "end of" else _("late %(year)s", year=year)
+    rest = _RESIDENTS.fullmatch(match.group(3))
+    if rest:
+        return when + _(" (%(count)s residents in all)", count=number(int(rest.group(1).replace(",", ""))))
     return when + match.group(3)
 
 
@@ -323,6 +333,13 @@ def period_note(row: Row) -> str | None:
 
 _SPANS = {2: _l("two-year period %(first)s–%(last)s"), 3: _l("three-year period %(first)s–%(last)s"),
           4: _l("four-year period %(first)s–%(last)s"), 5: _l("five-year period %(first)s–%(last)s")}
+
+
+def table_source(table: Table) -> tuple[str, str]:
+    """A table's source in the interface language where it is described in it, and that text's language."""
+    if current_locale() == "ko" and table.source_ko:
+        return table.source_ko, "ko"
+    return table.source, "en"
 
 
 def table_title(table: Table) -> str:
@@ -373,13 +390,15 @@ def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
     svg = bar_chart(spec.chart_id, title, bars, series=list(SEX_LABELS),
                     series_labels={key: str(name) for key, name in SEX_LABELS.items()},
                     x_label=str(spec.x_label), y_label=_("Number of %(unit)s", unit=unit_label(table.unit)),
-                    horizontal=spec.horizontal, source=table.source, as_of=as_of,
+                    horizontal=spec.horizontal, source=table_source(table)[0], as_of=as_of,
                     overlay_name=str(COVERAGE_NAME), unit=unit_label(table.unit))
     caption = _("%(title)s (as of %(as_of)s), with the archive's public testimonies", title=title, as_of=as_of)
     drawn = any(bar.overlay for bar in bars)
     intro = spec.intro if drawn or spec.intro_undrawn is None else spec.intro_undrawn
-    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
-                 data_table(spec.chart_id, caption, header, rows, links=links, column_lang=column_lang), str(intro))
+    source, source_lang = table_source(table)
+    return Chart(table.key, table.title, table.title_ko, source, as_of, svg,
+                 data_table(spec.chart_id, caption, header, rows, links=links, column_lang=column_lang), str(intro),
+                 source_lang)
 
 
 def _employment_chart(table: Table) -> Chart:
@@ -389,14 +408,15 @@ def _employment_chart(table: Table) -> Chart:
     series = {label: [cast(float | None, r[c]) for r in table.rows] for c, label in columns.items()}
     title, as_of = table_title(table), as_of_text(table.as_of)
     svg = line_chart("employment", title, years, series, x_label=_("Survey year"), y_label=_("Percent"),
-                     source=table.source, as_of=as_of, unit="%")
+                     source=table_source(table)[0], as_of=as_of, unit="%")
     rows: list[list[object]] = [[str(r["year"]), *(r[c] for c in columns)] for r in table.rows]
     caption = _("%(title)s (as of %(as_of)s), percent", title=title, as_of=as_of)
     intro = _("The unemployment rate is a share of the economically active; the other two rates are shares of the "
               "working-age population.")
-    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
+    source, source_lang = table_source(table)
+    return Chart(table.key, table.title, table.title_ko, source, as_of, svg,
                  data_table("employment", caption, [_("Year"), *(f"{label} (%)" for label in columns.values())], rows),
-                 intro)
+                 intro, source_lang)
 
 
 @dataclass
