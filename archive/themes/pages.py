@@ -199,7 +199,7 @@ def render_body(html: str, locale: str = "en") -> Markup:
     if not _PLACEHOLDER.search(cleaned):
         return Markup(cleaned)
     table = current_table(ARRIVALS)
-    values = {"arrivals_total": f"{arrivals_total(table):,}", "arrivals_as_of": _as_of(table.as_of, locale)}
+    values = {"arrivals_total": number(arrivals_total(table)), "arrivals_as_of": _as_of(table.as_of, locale)}
     return Markup(_PLACEHOLDER.sub(lambda m: str(escape(values[m.group(1)])), cleaned))
 
 
@@ -290,7 +290,7 @@ def theme_values(data: dict[str, Any], *, creating: bool = False) -> dict[str, A
         value = str(data.get(name) or "").replace("\r\n", "\n").strip()
         if len(value) > limit:
             errors.setdefault(name, []).append(_("is %(length)s characters long; at most %(max)s are allowed",
-                                                 length=f"{len(value):,}", max=f"{limit:,}"))
+                                                 length=number(len(value)), max=number(limit)))
         values[name] = value
     if not values["title_en"]:
         errors.setdefault("title_en", []).append(_("is required"))
