@@ -97,8 +97,9 @@ def test_no_horizontal_scroll_at_360px(viewports: Any, live_server: LiveServer, 
     assert not problems, "\n".join(problems)
 
 
-def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer) -> None:
-    page = viewports(PHONE, "en")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer, lang: str) -> None:
+    page = viewports(PHONE, lang)
     # The navigation wraps inside the header; every item is on screen.
     _open(page, "/")
     for box in page.locator("header nav a").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)"):
