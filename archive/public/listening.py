@@ -28,7 +28,8 @@ from archive.formats import timecode
 from archive.public import moments as search_moments
 from archive.public.hear import ROUTE_DESTINATION, card_details
 from archive.interop import citations, exchange
-from archive.statistics.figures import as_of_text, current_table, table_source
+from archive.statistics.figures import current_table
+from archive.statistics.wording import as_of_text, table_source
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -24,7 +23,7 @@ from sqlalchemy import func, select
 from archive.formats.charts import Bar, bar_chart, data_table, line_chart
 from archive.formats.csvsafe import defuse as _defused
 from archive.core.extensions import db
-from archive.core.i18n import current_locale, label, number
+from archive.core.i18n import current_locale, label
 from archive.models import Category, Narrator, Place, Testimony
 from archive.models.statistics import StatisticsTable
 from archive.policy import access
@@ -32,6 +31,9 @@ from archive.core import audit
 from archive.core.errors import ConflictError, DomainError
 from archive.policy.small_counts import FEWER, shown, withheld
 from archive.core.vocabulary import age_group, slugify
+from archive.statistics.wording import (  # noqa: F401 - as_of_text, UNIT_LABELS: also read from here
+    UNIT_LABELS, as_of_text, period_label, period_note, table_source, table_title, unit_label,
+)
 from archive.statistics.data import (
     ARRIVALS,
     Row,
@@ -48,8 +50,6 @@ from archive.statistics.data import (
 COVERAGE_NAME = _l("Public testimonies in this archive")
 EARLIEST_YEAR = 1945  # narrators' years are constrained to 1945-2100
 SEX_LABELS = {"male": _l("men"), "female": _l("women")}
-UNIT_LABELS = {"arrivals": _l("arrivals"), "people": _l("people"), "residents": _l("residents"),
-               "percent": _l("percent")}
 
 
 # --- who may edit ----------------------------------------------------------------------
@@ -287,69 +287,6 @@ def _coverage_for(spec: _BarSpec) -> tuple[Callable[[Row], str], Callable[[Row],
         return (lambda row: str(row["category"])), (lambda row: ages.get(str(row["category"]), 0))
     counts = coverage_by_province() if spec.facet == "province" else coverage_by_category(spec.facet)
     return (lambda row: slugify(str(row["category"]))), (lambda row: counts.get(slugify(str(row["category"])), 0))
-
-
-_AS_OF = re.compile(r"(end of|late) (\d{4})(.*)", re.S)
-_THROUGH = re.compile(r"through (\d{4})")
-_SURVEYS = re.compile(r"(\d{4}) \(annual surveys (\d{4})–(\d{4})\)")
-_RESIDENTS = re.compile(r" \(([\d,]+) residents in all\)")
-
-
-def as_of_text(as_of: str) -> str:
-    """The "as of" date of a table in the interface language ("end of 2024" -> "2024년 말")."""
-    surveys = _SURVEYS.fullmatch(as_of or "")
-    if surveys:
-        return _("%(year)s (annual surveys %(first)s–%(last)s)", year=surveys.group(1), first=surveys.group(2),
-                 last=surveys.group(3))
-    match = _AS_OF.fullmatch(as_of or "")
-    if not match:
-        return as_of
-    year = match.group(2)
-    when = _("end of %(year)s", year=year) if match.group(1) == "end of" else _("late %(year)s", year=year)
-    rest = _RESIDENTS.fullmatch(match.group(3))
-    if rest:
-        return when + _(" (%(count)s residents in all)", count=number(int(rest.group(1).replace(",", ""))))
-    return when + match.group(3)
-
-
-def period_label(period: str) -> str:
-    """An arrivals period in the interface language ("through 1998" -> "1998년까지")."""
-    match = _THROUGH.fullmatch(period)
-    return _("through %(year)s", year=match.group(1)) if match else period
-
-
-def period_note(row: Row) -> str | None:
-    """Explain an arrivals row that is not a single year, in the interface language."""
-    first, last = row.get("first_year"), row.get("last_year")
-    if first is None:
-        return _("cumulative total through %(year)s", year=last)
-    if first != last:
-        years = cast(int, last) - cast(int, first) + 1
-        if years in _SPANS:
-            return str(_SPANS[years]) % {"first": first, "last": last}
-        return _("%(years)s-year period %(first)s–%(last)s", years=years, first=first, last=last)
-    return None
-
-
-_SPANS = {2: _l("two-year period %(first)s–%(last)s"), 3: _l("three-year period %(first)s–%(last)s"),
-          4: _l("four-year period %(first)s–%(last)s"), 5: _l("five-year period %(first)s–%(last)s")}
-
-
-def table_source(table: Table) -> tuple[str, str]:
-    """A table's source in the interface language where it is described in it, and that text's language."""
-    if current_locale() == "ko" and table.source_ko:
-        return table.source_ko, "ko"
-    return table.source, "en"
-
-
-def table_title(table: Table) -> str:
-    """A table's title in the interface language."""
-    return label({"title_en": table.title, "title_ko": table.title_ko})
-
-
-def unit_label(unit: str) -> str:
-    """The unit of a table in the interface language ("arrivals" -> "명")."""
-    return str(UNIT_LABELS.get(unit, unit))
 
 
 def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
