@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from archive.core import form_errors
-from archive.core.i18n import decade_label, language_name
+from archive.core.i18n import decade_label, language_name, number
 from archive.policy import access
 from archive.policy.disclosure import Band
 from archive.formats import timecode
@@ -18,7 +18,7 @@ def duration(value: float | None) -> str:
     if not value:
         return ""
     minutes, secs = divmod(int(round(value)), 60)
-    return _("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=secs) if minutes else _(
+    return _("%(minutes)s min %(seconds)s s", minutes=number(minutes), seconds=secs) if minutes else _(
         "%(seconds)s s", seconds=secs)
 
 

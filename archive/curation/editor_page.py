@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from archive.core.errors import ConflictError, ValidationError
 from archive.core.extensions import db
-from archive.core.i18n import label, other_locale
+from archive.core.i18n import label, number, other_locale
 from archive.core.vocabulary import all_topics, categories, places_of_kind
 from archive.curation import forms, narrators, testimonies
 from archive.interop.forms import OhmsImportForm
@@ -39,8 +39,8 @@ def format_bytes(count: int) -> str:
     """A byte count for people (2.0 MiB)."""
     for power, unit in ((3, "GiB"), (2, "MiB"), (1, "KiB")):
         if count >= 1024 ** power:
-            return f"{count / 1024 ** power:.1f} {unit}"
-    return _("%(count)s bytes", count=count)
+            return f"{number(count / 1024 ** power, 1)} {unit}"
+    return _("%(count)s bytes", count=number(count))
 
 
 def fresh_form(cls: type[FlaskForm], prefix: str, data: dict[str, Any]) -> Any:

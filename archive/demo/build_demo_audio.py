@@ -277,8 +277,9 @@ def validate(lines: list[str]) -> list[str]:
         bad = _TagCheck().check(summary)
         need(not bad, f"summary has disallowed HTML {bad}")
         if rec.get("fictional"):
-            need(summary.startswith("<p><strong>Fictional demonstration testimony.</strong> "),
-                 "fictional summary must start with the marker")
+            need(summary.startswith(("<p><strong>Fictional demonstration testimony.</strong> ",
+                                     "<p><strong>허구의 시연용 증언입니다.</strong> ")),
+                 "fictional summary must start with the marker (in Korean for a Korean-only testimony)")
         n = rec.get("narrator") or {}
         need(n.get("gender") in GENDERS, f"gender {n.get('gender')}")
         need(n.get("origin_province") in PROVINCES, f"origin_province {n.get('origin_province')}")

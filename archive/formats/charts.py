@@ -77,6 +77,9 @@ def bar_chart(
     ticks = _ticks(max(sizes), integer=_all_int(v for b in bars for v in b.values.values()))
     has_overlay = overlay_name is not None or any(b.overlay is not None or b.overlay_label for b in bars)
     overlay_name = overlay_name or _("Overlay")
+    # A second scale only when some count is exact and above 0: one of 0 to 1 under hollow markers says nothing.
+    undrawn = has_overlay and not any(b.overlay for b in bars)
+    has_overlay = has_overlay and not undrawn
     over_ticks = _ticks(max((b.overlay or 0) for b in bars), integer=True) if has_overlay else []
     noted = [b for b in bars if b.note]
     # Legend
@@ -212,8 +215,11 @@ def bar_chart(
             body.append(_text(x, mid, overlay_name, anchor="middle", weight="bold", transform=f"rotate(90 {x} {mid:.1f})"))
     y = bottom + (3 * FONT + 24 if horizontal else drop + 2 * FONT + 22)
     notes = [f"{marks[i]} {bars[i].label}: {bars[i].note}" for i in noted_at]
+    if undrawn:
+        notes.append(_undrawn_note(overlay_name))
     footer, height = _footer(notes, source, as_of, y)
-    desc = _bar_desc(bars, sizes, series, labels, stacked, unit, overlay_name if has_overlay else None, source, as_of)
+    desc = _bar_desc(bars, sizes, series, labels, stacked, unit, overlay_name if has_overlay or undrawn else None,
+                     source, as_of, drawn=not undrawn)
     defs = _defs(chart_id, len(series), hatch=bool(noted))
     role = "group" if any(b.href for b in bars) else "img"
     content = f'{defs}{legend}<g class="axes" aria-hidden="true">{"".join(body)}</g>{"".join(marks_out)}{footer}'
@@ -285,9 +291,12 @@ def line_chart(
 
 def data_table(
     chart_id: str, caption: str, header: list[str], rows: list[list[object]], *,
-    links: list[str | None] | None = None,
+    links: list[str | None] | None = None, column_lang: dict[int, str] | None = None,
 ) -> Markup:
-    """Render the data behind a chart as a table; the first cell of each row is its header."""
+    """Render the data behind a chart as a table; the first cell of each row is its header.
+
+    ``column_lang`` marks the cells of a column written in another language than the page (``{1: "en"}``).
+    """
     _check_id(chart_id)
     if links is not None and len(links) != len(rows):
         raise ValueError("links needs one entry per row")
@@ -305,7 +314,8 @@ def data_table(
                 text = f'<a href="{_x(_safe_href(href))}">{text}</a>'
             cell = "th" if c == 0 else "td"
             scope = ' scope="row"' if c == 0 else ""
-            out.append(f"<{cell}{scope}{_cls(c < len(numeric) and numeric[c])}>{text}</{cell}>")
+            lang = f' lang="{_x(column_lang[c])}"' if column_lang and c in column_lang and text else ""
+            out.append(f"<{cell}{scope}{_cls(c < len(numeric) and numeric[c])}{lang}>{text}</{cell}>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return Markup("".join(out))
@@ -426,8 +436,14 @@ def _bar_title(bar: Bar, series: list[str], labels: dict[str, str], stacked: boo
     return text
 
 
+def _undrawn_note(overlay_name: str) -> str:
+    """Say why a chart has no second scale: every count is 0 or withheld."""
+    return _("%(name)s: every count is 0 or fewer than 5, too few to draw on a second scale; "
+             "the table below the chart gives them.", name=overlay_name)
+
+
 def _bar_desc(bars: list[Bar], sizes: list[float], series: list[str], labels: dict[str, str], stacked: bool,
-              unit: str, overlay_name: str | None, source: str, as_of: str) -> str:
+              unit: str, overlay_name: str | None, source: str, as_of: str, *, drawn: bool = True) -> str:
     """Summarise a bar chart in words for screen readers."""
     names = ", ".join(labels[s] for s in series)
     kind = _("stacked by %(series)s", series=names) if stacked else _("grouped by %(series)s", series=names)
@@ -443,8 +459,9 @@ def _bar_desc(bars: list[Bar], sizes: list[float], series: list[str], labels: di
     text += [_("%(label)s is not a single category: %(note)s.", label=b.label, note=b.note) for b in bars if b.note]
     if overlay_name:
         shown = [b for b in bars if b.overlay is not None or b.overlay_label]
-        text.append(_("Markers on a second scale show %(name)s: %(values)s.", name=overlay_name,
-                      values="; ".join(f"{b.label} {b.overlay_label or _fmt(b.overlay or 0)}" for b in shown)))
+        values = "; ".join(f"{b.label} {b.overlay_label or _fmt(b.overlay or 0)}" for b in shown)
+        text.append(_("Markers on a second scale show %(name)s: %(values)s.", name=overlay_name, values=values)
+                    if drawn else f"{_undrawn_note(overlay_name)} {values}.")
     text.append(_source_line(source, as_of))
     return " ".join(text)
 

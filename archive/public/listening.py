@@ -29,6 +29,7 @@ from archive.public import moments as search_moments
 from archive.public.hear import ROUTE_DESTINATION, card_details
 from archive.interop import citations, exchange
 from archive.statistics.figures import current_table
+from archive.statistics.wording import as_of_text, table_source
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Figure:
     text: str
     url: str
     source: str
+    source_lang: str = "en"
 
 
 @dataclass
@@ -111,10 +113,12 @@ class ListeningPage:
     moments: search_moments.Moments | None = None  # ?q=: the searched words, marked in the transcript
 
 
-def _short_source(table: Any) -> str:
-    """"Ministry of Unification of the Republic of Korea, end of 2024" rather than the full citation."""
-    name = table.source.split("(")[0].split(";")[0].strip().rstrip(",") or table.source
-    return f"{name}, {table.as_of}" if table.as_of else name
+def _short_source(table: Any) -> tuple[str, str]:
+    """"Ministry of Unification of the Republic of Korea, end of 2024" (통일부, 2024년 말) and its language."""
+    source, lang = table_source(table)
+    name = source.split("(")[0].split(";")[0].strip().rstrip(",") or source
+    as_of = as_of_text(table.as_of) if lang == "ko" else table.as_of
+    return (f"{name}, {as_of}" if as_of else name), lang
 
 
 def itinerary(view: TestimonyView) -> list[Stop]:
@@ -163,8 +167,8 @@ def arrival_figure(arrived: int | Band | None) -> Figure | None:
         else:
             text = _("Arrived in %(year)s: %(total)s arrivals in %(first)s–%(last)s (counted together)",
                      year=year, total=total, first=first, last=last)
-        return Figure(text, url, source)
-    return Figure(_("Arrived in %(year)s: figures for that year are not yet published", year=year), url, source)
+        return Figure(text, url, *source)
+    return Figure(_("Arrived in %(year)s: figures for that year are not yet published", year=year), url, *source)
 
 
 def _band_figure(band: Band) -> Figure | None:
@@ -180,10 +184,10 @@ def _band_figure(band: Band) -> Figure | None:
     covered = {year for row in inside for year in range(row["first_year"], row["last_year"] + 1)}
     if not inside or len(covered) < band.high - band.low + 1:
         return Figure(_("Arrived in %(years)s: figures for all of those years are not yet published",
-                        years=band.label), url, _short_source(table))
+                        years=band.label), url, *_short_source(table))
     total = sum(int(row["total"]) for row in inside)
     return Figure(_("Arrived in %(years)s: %(total)s arrivals in those years", years=band.label, total=number(total)),
-                  url, _short_source(table))
+                  url, *_short_source(table))
 
 
 def province_figure(place: Place | None) -> Figure | None:
@@ -212,7 +216,7 @@ def province_figure(place: Place | None) -> Figure | None:
             text = _("%(place)s: %(total)s arrivals (%(share)s%% of those whose home province is recorded), "
                      "ranked %(rank)s of %(count)s provinces", place=label(place), total=number(total), share=share,
                      rank=rank, count=len(ranked))
-        return Figure(text, f"{STATISTICS_URL}#{PROVINCE_ANCHOR}", _short_source(table))
+        return Figure(text, f"{STATISTICS_URL}#{PROVINCE_ANCHOR}", *_short_source(table))
     return None
 
 

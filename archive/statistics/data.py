@@ -43,6 +43,7 @@ class Table:
     rows: list[Row]
     title_ko: str = ""
     unit: str = ""
+    source_ko: str = ""  # the source described in Korean (the ministry as 통일부); titles of works stay as published
 
 
 class DatasetError(ValueError):
@@ -70,6 +71,7 @@ class _Spec:
     key_column: str
     types: dict[str, str]
     optional: set[str] = field(default_factory=set)
+    source_ko: str = ""
 
 
 @cache
@@ -82,7 +84,7 @@ def _specs() -> dict[str, _Spec]:
             key=item["key"], file=item["file"], title=item["title_en"], title_ko=item["title_ko"],
             source=item["source"], as_of=item["as_of"], unit=item["unit"], key_column=item["key_column"],
             types={c["name"]: c["type"] for c in item["columns"]},
-            optional={c["name"] for c in item["columns"] if c.get("optional")},
+            optional={c["name"] for c in item["columns"] if c.get("optional")}, source_ko=item.get("source_ko", ""),
         )
     return specs
 
@@ -221,7 +223,8 @@ def _spec(key: str) -> _Spec:
 def _table(spec: _Spec, rows: list[Row]) -> Table:
     """Wrap validated rows with their metadata."""
     return Table(key=spec.key, title=spec.title, source=spec.source, as_of=spec.as_of,
-                 columns=list(spec.types), rows=rows, title_ko=spec.title_ko, unit=spec.unit)
+                 columns=list(spec.types), rows=rows, title_ko=spec.title_ko, unit=spec.unit,
+                 source_ko=spec.source_ko)
 
 
 def _parse(spec: _Spec, text: str) -> tuple[Numbered, list[tuple[int | None, str]]]:

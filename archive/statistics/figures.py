@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -32,6 +31,9 @@ from archive.core import audit
 from archive.core.errors import ConflictError, DomainError
 from archive.policy.small_counts import FEWER, shown, withheld
 from archive.core.vocabulary import age_group, slugify
+from archive.statistics.wording import (  # noqa: F401 - as_of_text, UNIT_LABELS: also read from here
+    UNIT_LABELS, as_of_text, period_label, period_note, table_source, table_title, unit_label,
+)
 from archive.statistics.data import (
     ARRIVALS,
     Row,
@@ -42,15 +44,12 @@ from archive.statistics.data import (
     dump_csv,
     load_table,
     peak_year,
-    period_note,
     validate_arrivals_csv_upload,
 )
 
 COVERAGE_NAME = _l("Public testimonies in this archive")
 EARLIEST_YEAR = 1945  # narrators' years are constrained to 1945-2100
 SEX_LABELS = {"male": _l("men"), "female": _l("women")}
-UNIT_LABELS = {"arrivals": _l("arrivals"), "people": _l("people"), "residents": _l("residents"),
-               "percent": _l("percent")}
 
 
 # --- who may edit ----------------------------------------------------------------------
@@ -220,6 +219,7 @@ class Chart:
     svg: Markup
     table: Markup
     intro: str = ""
+    source_lang: str = "en"
 
     @property
     def title_en(self) -> str:
@@ -236,12 +236,16 @@ class _BarSpec:
     label_header: Any
     horizontal: bool
     intro: Any
+    intro_undrawn: Any = None  # the intro when no count is exact enough to draw (see charts.bar_chart)
 
 
 _BAR_SPECS = [
     _BarSpec(ARRIVALS, "arrivals", "arrived", _l("Year of arrival"), _l("Period"), False,
              _l("Each bar links to the testimonies of people who arrived in that period; the diamonds show how many "
-                "public testimonies the archive holds for it, on the scale at the right.")),
+                "public testimonies the archive holds for it, on the scale at the right."),
+             _l("Each bar links to the testimonies of people who arrived in that period. The archive's public "
+                "testimonies per period are listed in the table below the chart: too few so far to draw on a "
+                "second scale.")),
     _BarSpec("by_age_at_entry", "age", "age", _l("Age at entry (years)"), _l("Age at entry"), False,
              _l("Age when entering South Korea, all arrivals to date.")),
     _BarSpec("by_occupation_in_north", "occupation", "occupation", _l("Occupation in the North"), _l("Occupation"),
@@ -250,7 +254,9 @@ _BAR_SPECS = [
              True, _l("Highest education completed in North Korea, all arrivals to date.")),
     _BarSpec("by_home_province", "province", "province", _l("Home province"), _l("Home province"), True,
              _l("Home province in North Korea, all arrivals to date; the diamonds show the archive's public "
-                "testimonies from each province.")),
+                "testimonies from each province."),
+             _l("Home province in North Korea, all arrivals to date; the archive's public testimonies from each "
+                "province are listed in the table below the chart.")),
     _BarSpec("by_residence_in_south", "residence", "residence", _l("Region of residence"), _l("Region"), True,
              _l("Where defectors live in South Korea now.")),
 ]
@@ -283,36 +289,6 @@ def _coverage_for(spec: _BarSpec) -> tuple[Callable[[Row], str], Callable[[Row],
     return (lambda row: slugify(str(row["category"]))), (lambda row: counts.get(slugify(str(row["category"])), 0))
 
 
-_AS_OF = re.compile(r"(end of|late) (\d{4})(.*)", re.S)
-_THROUGH = re.compile(r"through (\d{4})")
-
-
-def as_of_text(as_of: str) -> str:
-    """The "as of" date of a table in the interface language ("end of 2024" -> "2024년 말")."""
-    match = _AS_OF.fullmatch(as_of or "")
-    if not match:
-        return as_of
-    year = match.group(2)
-    when = _("end of %(year)s", year=year) if match.group(1) == "end of" else _("late %(year)s", year=year)
-    return when + match.group(3)
-
-
-def period_label(period: str) -> str:
-    """An arrivals period in the interface language ("through 1998" -> "1998년까지")."""
-    match = _THROUGH.fullmatch(period)
-    return _("through %(year)s", year=match.group(1)) if match else period
-
-
-def table_title(table: Table) -> str:
-    """A table's title in the interface language."""
-    return label({"title_en": table.title, "title_ko": table.title_ko})
-
-
-def unit_label(unit: str) -> str:
-    """The unit of a table in the interface language ("arrivals" -> "명")."""
-    return str(UNIT_LABELS.get(unit, unit))
-
-
 def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
     value_of, count_of = _coverage_for(spec)
     bars, rows, links = [], [], []
@@ -341,17 +317,25 @@ def _bar_chart(spec: _BarSpec, table: Table) -> Chart:
         rows.append(cells)
         links.append(href)
     other_column = _("English") if korean_ui else _("Korean")
+    # The other language's names, and the published notes (English), carry their own lang.
+    column_lang = {1: "en" if korean_ui else "ko"} if bilingual else {}
+    if arrivals and korean_ui:
+        column_lang[4] = "en"
     header = [str(spec.label_header)] + ([other_column] if bilingual else [])
     header += [_("Men"), _("Women"), _("Total")] + ([_("Note")] if arrivals else []) + [str(COVERAGE_NAME)]
     title = table_title(table)
     svg = bar_chart(spec.chart_id, title, bars, series=list(SEX_LABELS),
                     series_labels={key: str(name) for key, name in SEX_LABELS.items()},
                     x_label=str(spec.x_label), y_label=_("Number of %(unit)s", unit=unit_label(table.unit)),
-                    horizontal=spec.horizontal, source=table.source, as_of=as_of,
+                    horizontal=spec.horizontal, source=table_source(table)[0], as_of=as_of,
                     overlay_name=str(COVERAGE_NAME), unit=unit_label(table.unit))
     caption = _("%(title)s (as of %(as_of)s), with the archive's public testimonies", title=title, as_of=as_of)
-    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
-                 data_table(spec.chart_id, caption, header, rows, links=links), str(spec.intro))
+    drawn = any(bar.overlay for bar in bars)
+    intro = spec.intro if drawn or spec.intro_undrawn is None else spec.intro_undrawn
+    source, source_lang = table_source(table)
+    return Chart(table.key, table.title, table.title_ko, source, as_of, svg,
+                 data_table(spec.chart_id, caption, header, rows, links=links, column_lang=column_lang), str(intro),
+                 source_lang)
 
 
 def _employment_chart(table: Table) -> Chart:
@@ -361,14 +345,15 @@ def _employment_chart(table: Table) -> Chart:
     series = {label: [cast(float | None, r[c]) for r in table.rows] for c, label in columns.items()}
     title, as_of = table_title(table), as_of_text(table.as_of)
     svg = line_chart("employment", title, years, series, x_label=_("Survey year"), y_label=_("Percent"),
-                     source=table.source, as_of=as_of, unit="%")
+                     source=table_source(table)[0], as_of=as_of, unit="%")
     rows: list[list[object]] = [[str(r["year"]), *(r[c] for c in columns)] for r in table.rows]
     caption = _("%(title)s (as of %(as_of)s), percent", title=title, as_of=as_of)
     intro = _("The unemployment rate is a share of the economically active; the other two rates are shares of the "
               "working-age population.")
-    return Chart(table.key, table.title, table.title_ko, table.source, as_of, svg,
+    source, source_lang = table_source(table)
+    return Chart(table.key, table.title, table.title_ko, source, as_of, svg,
                  data_table("employment", caption, [_("Year"), *(f"{label} (%)" for label in columns.values())], rows),
-                 intro)
+                 intro, source_lang)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
+from archive.core.i18n import number
 from archive.models import Narrator, Place, Testimony, Topic
 from archive.models.themes import Theme
 from archive.formats.sanitize import clean_html
@@ -150,6 +151,7 @@ class Figure:
     source: str
     as_of: str
     anchor: str
+    source_lang: str = "en"
 
 
 def related_figures(keys: list[str], locale: str = "en") -> list[Figure]:
@@ -162,22 +164,23 @@ def related_figures(keys: list[str], locale: str = "en") -> list[Figure]:
         title = table.title_ko if locale == "ko" and table.title_ko else table.title
         if key == ARRIVALS:
             year, peak = peak_year(table)
-            value = f"{arrivals_total(table):,}"
-            detail = _("Arrivals peaked in %(year)s, with %(count)s people.", year=year, count=f"{peak:,}")
+            value = number(arrivals_total(table))
+            detail = _("Arrivals peaked in %(year)s, with %(count)s people.", year=year, count=number(peak))
         elif key == "employment_rates":
             latest = table.rows[-1]
-            value = f"{latest['employment_rate_pct']}%"
+            value = f"{number(latest['employment_rate_pct'])}%"
             detail = _("Employment rate of defectors in %(year)s.", year=latest["year"])
         else:
             rows = [(row, int(row["male"]) + int(row["female"])) for row in table.rows]  # type: ignore[call-overload]
             total = sum(n for _row, n in rows)
             top, top_n = max(rows, key=lambda pair: pair[1])
             label = str(top.get("category_ko") or top["category"]) if locale == "ko" else str(top["category"])
-            value = f"{top_n:,}"
+            value = number(top_n)
             detail = _("Largest group: %(label)s, %(share)s%% of %(total)s people.", label=label,
-                       share=round(100 * top_n / total) if total else 0, total=f"{total:,}")
-        figures.append(Figure(key, title, value, detail, table.source, _as_of(table.as_of, locale),
-                              CHART_ANCHORS.get(key, "")))
+                       share=round(100 * top_n / total) if total else 0, total=number(total))
+        source, source_lang = (table.source_ko, "ko") if locale == "ko" and table.source_ko else (table.source, "en")
+        figures.append(Figure(key, title, value, detail, source, _as_of(table.as_of, locale),
+                              CHART_ANCHORS.get(key, ""), source_lang))
     return figures
 
 
@@ -196,7 +199,7 @@ def render_body(html: str, locale: str = "en") -> Markup:
     if not _PLACEHOLDER.search(cleaned):
         return Markup(cleaned)
     table = current_table(ARRIVALS)
-    values = {"arrivals_total": f"{arrivals_total(table):,}", "arrivals_as_of": _as_of(table.as_of, locale)}
+    values = {"arrivals_total": number(arrivals_total(table)), "arrivals_as_of": _as_of(table.as_of, locale)}
     return Markup(_PLACEHOLDER.sub(lambda m: str(escape(values[m.group(1)])), cleaned))
 
 
@@ -287,7 +290,7 @@ def theme_values(data: dict[str, Any], *, creating: bool = False) -> dict[str, A
         value = str(data.get(name) or "").replace("\r\n", "\n").strip()
         if len(value) > limit:
             errors.setdefault(name, []).append(_("is %(length)s characters long; at most %(max)s are allowed",
-                                                 length=f"{len(value):,}", max=f"{limit:,}"))
+                                                 length=number(len(value)), max=number(limit)))
         values[name] = value
     if not values["title_en"]:
         errors.setdefault("title_en", []).append(_("is required"))

@@ -177,6 +177,27 @@ def test_public_pages_have_no_axe_violations(axe_contexts: Any, live_server: Liv
         assert theme_pages, "the themes index links to no theme page"
         for path in theme_pages[:3]:
             check(page, path, failures)
+    # The listening page with its settings open and "Where am I?" answered on screen, a searched moment marked.
+    page.goto(live_server.testimony_url("demo-001", "?t=4.98&q=Wonsan"))
+    page.wait_for_function(READY)
+    page.click("#player-settings > summary")
+    page.click("#where-am-i")
+    page.wait_for_selector("#where-out", state="visible")
+    violations = run_axe(page)
+    if violations:
+        failures.append(describe("listening page, settings open, where-am-i shown, search marked", violations))
+    # At 360 px: the phone layouts (docked player, filters behind a button, charts in their own scroll).
+    page.set_viewport_size({"width": 360, "height": 800})
+    try:
+        for path in ("/", "/statistics", live_server.testimony_url("demo-001")):
+            check(page, path, failures)
+        page.goto("/search?q=China&tag=border-crossing")
+        page.click("#filters > summary")
+        violations = run_axe(page)
+        if violations:
+            failures.append(describe("search at 360 px, filters open, one chosen", violations))
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
     assert not failures, "\n\n".join(failures)
 
 
@@ -335,6 +356,13 @@ def test_live_region_is_quiet_during_playback(tab: BrowserPage, live_server: Liv
     spoken = _play_across_chapter(page, 1)
     assert spoken["timeupdates"] >= 8 and spoken["lines"] >= 2, spoken
     assert len(spoken["said"]) == 1 and spoken["said"][0].startswith("Chapter 2"), spoken
+    # The helpers sit in a closed "Listening settings" disclosure, which opens from the keyboard.
+    assert page.locator("#player-settings #announce-chapters").count() == 1
+    assert page.locator("#player-settings #follow").count() == 1
+    assert not page.is_visible("#announce-chapters") and page.is_visible("#where-am-i")
+    page.focus("#player-settings > summary")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#announce-chapters", state="visible")
     # With chapter announcements turned off, playback says nothing at all; the choice is remembered.
     page.uncheck("#announce-chapters")
     quiet = _play_across_chapter(page, 2)

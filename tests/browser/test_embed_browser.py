@@ -56,8 +56,12 @@ def test_a_clip_plays_its_stretch_and_stops_in_the_embed(tab: BrowserPage, live_
     tab.assert_no_console_errors()
 
 
-def test_a_clip_on_the_listening_page_stops_and_then_plays_on(tab: BrowserPage, live_server: LiveServer) -> None:
+@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (360, "en"), (1280, "ko"), (360, "ko")])
+def test_a_clip_on_the_listening_page_stops_and_then_plays_on(tab: BrowserPage, live_server: LiveServer, width: int,
+                                                              lang: str) -> None:
     page = tab.page
+    page.set_viewport_size({"width": width, "height": 800 if width < 600 else 900})
+    page.context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
     page.goto(live_server.testimony_url(TESTIMONY, "?t=1:00,1:03"))
     page.wait_for_function(PLAYER_READY)
     page.wait_for_function("() => Math.abs(document.getElementById('player').currentTime - 60) < 0.3")

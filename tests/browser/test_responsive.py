@@ -97,8 +97,9 @@ def test_no_horizontal_scroll_at_360px(viewports: Any, live_server: LiveServer, 
     assert not problems, "\n".join(problems)
 
 
-def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer) -> None:
-    page = viewports(PHONE, "en")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_phone_layout_stacks_and_wraps(viewports: Any, live_server: LiveServer, lang: str) -> None:
+    page = viewports(PHONE, lang)
     # The navigation wraps inside the header; every item is on screen.
     _open(page, "/")
     for box in page.locator("header nav a").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)"):
@@ -206,3 +207,46 @@ def test_staff_pages_fit_a_phone(browser: Any, live_server: LiveServer) -> None:
         assert not problems, "\n".join(problems)
     finally:
         context.close()
+
+
+CHART_TEXT_PROBE = """() => {
+    const out = {small: [], regions: [], captions: []};
+    for (const svg of document.querySelectorAll('svg.chart')) {
+        const region = svg.closest('.chart-scroll');
+        if (!region || region.getAttribute('role') !== 'region' || region.tabIndex !== 0
+            || !region.getAttribute('aria-label')) out.regions.push(svg.id);
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        for (const t of svg.querySelectorAll('text')) {
+            const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+            if (px < 10.9) out.small.push(svg.id + ': "' + t.textContent + '" ' + px.toFixed(1) + ' px');
+        }
+    }
+    for (const c of document.querySelectorAll('caption')) {
+        const r = c.getBoundingClientRect();
+        if (r.left < -1 || r.right > window.innerWidth + 1) out.captions.push(c.textContent.slice(0, 40));
+    }
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_statistics_charts_are_readable_on_a_phone(viewports: Any, live_server: LiveServer, lang: str) -> None:
+    """Each chart keeps text of 11 px or more in its own labelled sideways scroll; table captions wrap on screen."""
+    page = viewports(PHONE, lang)
+    _open(page, "/statistics")
+    found = page.evaluate(CHART_TEXT_PROBE)
+    assert page.locator("svg.chart").count() >= 7
+    assert not found["regions"], f"charts outside a focusable, labelled scroll region: {found['regions']}"
+    assert not found["small"], "text under 11 px at 360 px:\n" + "\n".join(found["small"][:10])
+    assert not found["captions"], f"table captions wider than the screen: {found['captions']}"
+    assert page.locator(".scroll-hint").first.is_visible()
+    region = page.locator(".chart-scroll").first
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.chart-scroll').scrollLeft > 0")
+    # On a desktop the charts fit: no hint, no sideways scroll.
+    desktop = viewports(DESKTOP, lang)
+    _open(desktop, "/statistics")
+    assert not desktop.locator(".scroll-hint").first.is_visible()
+    assert desktop.evaluate("() => [...document.querySelectorAll('.chart-scroll')]"
+                            ".every(r => r.scrollWidth <= r.clientWidth + 1)")

@@ -27,6 +27,8 @@ def current_line(page: Any) -> str | None:
 
 @pytest.mark.parametrize(("width", "lang", "query", "first", "second"), [
     (1280, "en", "grew", "seg-1", "seg-2"),
+    (360, "en", "grew", "seg-1", "seg-2"),
+    (1280, "ko", "청진", "seg-2", "seg-4"),
     (360, "ko", "청진", "seg-2", "seg-4"),
 ])
 def test_a_hit_lands_on_its_passage_marks_the_words_and_steps_through_matches(
@@ -96,7 +98,7 @@ def total(page: Any) -> int:
     return int("".join(ch for ch in page.inner_text("#results-heading") if ch.isdigit()))
 
 
-@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (360, "ko")])
+@pytest.mark.parametrize(("width", "lang"), [(1280, "en"), (360, "en"), (1280, "ko"), (360, "ko")])
 def test_filters_combine_and_clear(tab: BrowserPage, live_server: LiveServer, width: int, lang: str) -> None:
     page = use(tab, live_server, width, lang)
     page.goto("/search")

@@ -220,6 +220,24 @@ def test_overlay_markers(arrivals_svg: Markup) -> None:
     assert markers["2011"][0].get("fill") == "#fff"  # withheld count: hollow, drawn at the baseline
 
 
+def test_no_second_scale_when_no_count_is_exact(arrival_bars: list[Bar]) -> None:
+    """Counts all 0 or withheld: no 0-to-1 axis and no markers at its foot; the chart says why."""
+    withheld = [Bar(b.label, b.values, href=b.href, note=b.note, overlay=0 if b.label == "2010" else None,
+                    overlay_label="fewer than 5" if b.label == "2009" else None) for b in arrival_bars]
+    root = parse(bar_chart("arrivals", "Arrivals by year", withheld, **SEX, x_label="Year of arrival",
+                           y_label="Arrivals", source="Ministry of Unification", as_of="end of 2024",
+                           overlay_name="Testimonies in this archive", unit="arrivals"))
+    labels = texts(root)
+    assert "Testimonies in this archive" not in labels and "1" not in labels
+    assert not [p for p in root.iter(f"{SVG}path") if p.get("class") == "overlay"]
+    assert len([e for e in root.iter(f"{SVG}line") if e.get("class") == "axis"]) == 2
+    why = "Testimonies in this archive: every count is 0 or fewer than 5, too few to draw on a second scale"
+    assert any(why in line for line in [" ".join(labels)]) and why in desc_of(root)
+    assert "2009 fewer than 5" in desc_of(root)
+    bar_2009 = next(b for b in bar_groups(root) if title_of(b).startswith("2009:"))
+    assert title_of(bar_2009).endswith("Testimonies in this archive: fewer than 5")
+
+
 def test_source_and_as_of_are_visible(arrivals_svg: Markup) -> None:
     assert "Source: Ministry of Unification. As of end of 2024." in texts(parse(arrivals_svg))
 

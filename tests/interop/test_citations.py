@@ -134,5 +134,13 @@ def test_one_name_in_the_header_the_title_and_the_citation(app: Flask, client: F
     title = re.search(r"<title>([^<]*)</title>", html).group(1)
     assert brand == name and title.endswith(f" · {name}")
     # Citations are written in English whatever the interface language: the English form of the same name.
-    chicago = re.search(r'id="citation-chicago">([^<]*)<', html).group(1).replace("&#39;", "'")
-    assert "North Korean Defectors' Testimony Archive." in chicago
+    found = re.search(r'id="citation-chicago"( lang="en")?>([^<]*)<', html)
+    assert found and found.group(2).count("North Korean Defectors' Testimony Archive.") == 1
+    assert bool(found.group(1)) == (lang == "ko"), "an English citation on a Korean page is marked lang=en"
+
+
+def test_a_korean_title_keeps_its_lang_inside_the_english_citation(client: FlaskClient, factory: Any) -> None:
+    t = factory.testimony(title="두 번의 탈북")
+    client.set_cookie("lang", "ko")
+    html = client.get(f"/testimonies/{t.id}").get_data(as_text=True)
+    assert re.search(r'id="citation-chicago" lang="en">[^<]*\u201c<span lang="ko">두 번의 탈북</span>\.?\u201d', html)

@@ -172,6 +172,26 @@ def test_statistics_page_states_totals_source_and_protection(client: FlaskClient
     assert 'href="/static/css/statistics.css' in text
 
 
+def test_korean_statistics_page_names_the_ministry_in_korean(client: FlaskClient, factory: Any) -> None:
+    """통일부 on Korean pages; notes, as-of dates and counts in Korean; English data marked lang="en"."""
+    client.set_cookie("lang", "ko")
+    text = page(client, "/statistics")
+    assert "Ministry of Unification" not in text
+    assert "출처: <span>통일부(unikorea.go.kr) 자료" in text
+    assert "1998년까지의 누계" in text and "1999–2001년 3개년 합계" in text
+    assert "2023년(2008–2023년 연례 조사)" in text and "(전체 거주자 31,383명)" in text
+    assert '<td lang="en">cumulative total of all arrivals' in text  # the published note, as published
+    assert 'annual surveys' not in text and "cumulative total through" not in text
+    narrator = factory.narrator(arrived_south_year=2009, origin_province="North Hamgyong")
+    t = factory.testimony(narrator)
+    listening = page(client, f"/testimonies/{t.id}")
+    assert "출처: <span>통일부, 2024년 말</span>" in listening and "Ministry of Unification" not in listening
+    client.set_cookie("lang", "en")
+    listening = page(client, f"/testimonies/{t.id}")
+    assert "Source: <span>Ministry of Unification of the Republic of Korea, end of 2024</span>" in listening
+    assert "Source: <span>Ministry of Unification of the Republic of Korea (unikorea.go.kr)" in page(client, "/")
+
+
 # --- small counts and links both ways -------------------------------------------------------
 
 @pytest.fixture()
