@@ -218,18 +218,18 @@ def parse_sources(text: str) -> list[dict[str, str]]:
     """
     sources: list[dict[str, str]] = []
     problems: list[str] = []
-    for number, line in enumerate((text or "").splitlines(), start=1):
+    for line_no, line in enumerate((text or "").splitlines(), start=1):
         if not line.strip():
             continue
         parts = [part.strip() for part in line.split("|")]
         if len(parts) > len(SOURCE_FIELDS):
-            problems.append(_("line %(line)s: %(problem)s", line=number, problem=_(
+            problems.append(_("line %(line)s: %(problem)s", line=line_no, problem=_(
                 "%(count)s fields separated by “|”; at most %(max)s are expected (%(format)s)", count=len(parts),
                 max=len(SOURCE_FIELDS), format=SOURCE_FORMAT)))
             continue
         source = dict(zip(SOURCE_FIELDS, parts + [""] * (len(SOURCE_FIELDS) - len(parts)), strict=True))
         line_problems = _source_problems(source)
-        problems += [_("line %(line)s: %(problem)s", line=number, problem=problem) for problem in line_problems]
+        problems += [_("line %(line)s: %(problem)s", line=line_no, problem=problem) for problem in line_problems]
         if not line_problems:
             sources.append(source)
     if len(sources) > MAX_SOURCES:

@@ -203,9 +203,9 @@ def test_statistics_categories_follow_the_interface(client: FlaskClient) -> None
     html = client.get("/statistics", headers=KO).get_data(as_text=True)
     table = html[html.index('id="occupation-table"'):]
     table = table[:table.index("</table>")]
-    # Korean first, the English category beside it, in the Ministry's wording.
+    # Korean first, the English category beside it (marked as English), in the Ministry’s wording.
     assert '<th scope="col">영어</th>' in table
-    assert re.search(r'<th scope="row"><a href="/search\?occupation=workers">노동자</a></th><td>Workers</td>', table)
+    assert re.search(r'<th scope="row"><a href="/search\?occupation=workers">노동자</a></th><td lang="en">Workers</td>', table)
     assert "<title>노동자: " in html  # the bar's own title in the chart
     english = client.get("/statistics").get_data(as_text=True)
     assert re.search(r'<th scope="row"><a href="/search\?occupation=workers">Workers</a></th>', english)
