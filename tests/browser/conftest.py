@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from archive import create_app
 from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
-from tests.conftest import _empty_tables
+from tests.conftest import PASSWORD, _empty_tables
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -156,3 +156,36 @@ def tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) -
         except Exception:  # a screenshot is a courtesy; never mask the test's own outcome
             pass
         context.close()
+
+
+# A curator in the browser: the modules that edit (editor, transcript editor, bulk work, publication) name their
+# curator's address in a module-level CURATOR and take these two fixtures.
+@pytest.fixture(scope="module")
+def curator_account(live_server: LiveServer, request: pytest.FixtureRequest) -> str:
+    """The module's curator (its CURATOR address), created once on the module's live server."""
+    from archive.accounts import users as user_service
+
+    email: str = request.module.CURATOR
+    with live_server.app.app_context():
+        user_service.create_user(email, PASSWORD, "curator")
+        db.session.remove()
+    return email
+
+
+@pytest.fixture()
+def curator_page(browser: Any, live_server: LiveServer, curator_account: str, request: pytest.FixtureRequest
+                 ) -> Iterator[tuple[Any, str, list[str]]]:
+    """A logged-in curator's page at 1280 px in the language a test asks for by indirect parametrization
+    (English by default), with CSP bypassed so axe can be injected: (page, language, page errors)."""
+    from tests.browser.test_accessibility import _login
+
+    lang = getattr(request, "param", "en")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True)
+    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    _login(page, curator_account)
+    yield page, lang, errors
+    context.close()

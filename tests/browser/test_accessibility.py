@@ -132,6 +132,13 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
         }""", WCAG_TAGS)
 
 
+def axe_into(page: Any, label: str, failures: list[str]) -> None:
+    """Run axe on the page as it is now and add what it finds, described under `label`, to `failures`."""
+    violations = run_axe(page)
+    if violations:
+        failures.append(describe(label, violations))
+
+
 def describe(url: str, violations: list[dict[str, Any]]) -> str:
     lines = [f"{len(violations)} axe violation(s) on {url}:"]
     for v in violations:

@@ -5,14 +5,12 @@ axe-core finds no violations on the dashboard (also with its error summary), the
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from archive.core.extensions import db
-from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
-from tests.conftest import PASSWORD
+from tests.browser.test_accessibility import _axe_path, axe_into
 
 LiveServer = Any  # fixture from tests/browser/conftest.py
 CURATOR = "bulk-curator@example.org"
@@ -20,35 +18,6 @@ CURATOR = "bulk-curator@example.org"
 PICKS = {"en": ("demo-004", "demo-005"), "ko": ("demo-006", "demo-001")}
 
 
-@pytest.fixture(scope="module")
-def curator_account(live_server: LiveServer) -> str:
-    from archive.accounts import users as user_service
-
-    with live_server.app.app_context():
-        user_service.create_user(CURATOR, PASSWORD, "curator")
-        db.session.remove()
-    return CURATOR
-
-
-@pytest.fixture()
-def curator_page(browser: Any, live_server: LiveServer, curator_account: str, request: pytest.FixtureRequest
-                 ) -> Iterator[Any]:
-    lang = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True)
-    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    _login(page, curator_account)
-    yield page, lang, errors
-    context.close()
-
-
-def _axe(page: Any, label: str, failures: list[str]) -> None:
-    violations = run_axe(page)
-    if violations:
-        failures.append(describe(label, violations))
 
 
 def _access(live_server: LiveServer, external_ids: tuple[str, ...]) -> list[str]:
@@ -71,14 +40,14 @@ def test_select_two_by_hand_set_access_preview_and_confirm(curator_page: Any, li
 
     page.goto("/curate/")
     assert page.locator("html").get_attribute("lang") == lang
-    _axe(page, f"dashboard ({lang})", failures)
+    axe_into(page, f"dashboard ({lang})", failures)
 
     # Previewing with nothing selected and no change chosen: every problem at once, linked to its field.
     page.locator("#bulk-form button[type=submit]").click()
     page.wait_for_load_state()
     problems = page.locator("#bulk-problems li")
     assert problems.count() == 2, page.locator("main").inner_text()
-    _axe(page, f"dashboard with the bulk error summary ({lang})", failures)
+    axe_into(page, f"dashboard with the bulk error summary ({lang})", failures)
 
     # Two testimonies ticked by hand, a new access level, then the preview.
     for testimony_id in ids:
@@ -94,7 +63,7 @@ def test_select_two_by_hand_set_access_preview_and_confirm(curator_page: Any, li
     assert rows.count() == 2
     assert ("Access: public → researchers" if lang == "en" else "열람 등급: 공개 → 연구자") in rows.first.inner_text()
     assert _access(live_server, picks) == ["public", "public"]  # nothing saved by the preview
-    _axe(page, f"bulk preview ({lang})", failures)
+    axe_into(page, f"bulk preview ({lang})", failures)
 
     # One confirmation applies it to both.
     page.locator("form[action$='/curate/bulk/apply'] button[type=submit]").click()
@@ -102,7 +71,7 @@ def test_select_two_by_hand_set_access_preview_and_confirm(curator_page: Any, li
     assert page.locator("#bulk-applied-heading").inner_text().endswith("(2)")
     assert page.locator("[role=status]").first.inner_text() == (
         "2 testimonies were changed." if lang == "en" else "증언 2건을 바꾸었습니다.")
-    _axe(page, f"bulk result ({lang})", failures)
+    axe_into(page, f"bulk result ({lang})", failures)
     assert _access(live_server, picks) == ["researchers", "researchers"]
     assert errors == []
     assert not failures, "\n\n".join(failures)

@@ -3,27 +3,16 @@ asks, the home-place list follows the province, and the refused forms (with thei
 English and Korean."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from archive.core.extensions import db
-from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
-from tests.conftest import PASSWORD
+from tests.browser.test_accessibility import _axe_path, describe, run_axe
 
 LiveServer = Any  # fixtures from tests/browser/conftest.py
 CURATOR = "editor-curator@example.org"
 
-
-@pytest.fixture(scope="module")
-def curator_account(live_server: LiveServer) -> str:
-    from archive.accounts import users as user_service
-
-    with live_server.app.app_context():
-        user_service.create_user(CURATOR, PASSWORD, "curator")
-        db.session.remove()
-    return CURATOR
 
 
 def _draft(live_server: LiveServer, title: str) -> int:
@@ -50,20 +39,6 @@ def _saved(live_server: LiveServer, testimony_id: int) -> Any:
         db.session.remove()
     return saved
 
-
-@pytest.fixture()
-def curator_page(browser: Any, live_server: LiveServer, curator_account: str, request: pytest.FixtureRequest
-                 ) -> Iterator[Any]:
-    lang = getattr(request, "param", "en")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True)
-    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    _login(page, curator_account)
-    yield page, lang, errors
-    context.close()
 
 
 def _type(page: Any, selector: str, text: str) -> None:

@@ -7,28 +7,17 @@ axe-core finds no violations on either page in either language, before and after
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from archive.core.extensions import db
-from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
-from tests.conftest import PASSWORD
+from tests.browser.test_accessibility import _axe_path, axe_into
 
 LiveServer = BrowserPage = Any  # fixtures from tests/browser/conftest.py
 CURATOR = "publish-curator@example.org"
 REAL = "Yun Bok-hui"
 
-
-@pytest.fixture(scope="module")
-def curator_account(live_server: LiveServer) -> str:
-    from archive.accounts import users as user_service
-
-    with live_server.app.app_context():
-        user_service.create_user(CURATOR, PASSWORD, "curator")
-        db.session.remove()
-    return CURATOR
 
 
 def _draft(live_server: LiveServer, lang: str) -> int:
@@ -57,26 +46,6 @@ def _draft(live_server: LiveServer, lang: str) -> int:
     return testimony_id
 
 
-@pytest.fixture()
-def curator_page(browser: Any, live_server: LiveServer, curator_account: str, request: pytest.FixtureRequest
-                 ) -> Iterator[Any]:
-    lang = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True)
-    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    _login(page, curator_account)
-    yield page, lang, errors
-    context.close()
-
-
-def _axe(page: Any, label: str, failures: list[str]) -> None:
-    violations = run_axe(page)
-    if violations:
-        failures.append(describe(label, violations))
-
 
 @pytest.mark.parametrize("curator_page", ["en", "ko"], indirect=True)
 def test_scan_restrict_and_publish(curator_page: Any, browser: Any, live_server: LiveServer) -> None:
@@ -98,7 +67,7 @@ def test_scan_restrict_and_publish(curator_page: Any, browser: Any, live_server:
         assert hits.count() == 1, page.locator("main").inner_text()
         assert hits.first.locator("mark").inner_text() == "Jo Min-guk"
         assert ("passage 2 at 0:06" if lang == "en" else "0:06 구간 2") in hits.first.inner_text()
-        _axe(page, f"sensitive terms ({lang})", failures)
+        axe_into(page, f"sensitive terms ({lang})", failures)
 
         # A term shorter than two letters is refused with an error summary tied to the field.
         page.fill("input[name=term]", "J")
@@ -106,13 +75,13 @@ def test_scan_restrict_and_publish(curator_page: Any, browser: Any, live_server:
         page.wait_for_load_state()
         summary = page.locator("main [role=alert]")
         assert summary.count() >= 1 and page.locator("#term[aria-invalid=true]").count() == 1
-        _axe(page, f"sensitive terms with an error ({lang})", failures)
+        axe_into(page, f"sensitive terms with an error ({lang})", failures)
 
         # The checklist: blocked while the hit remains; one click restricts the passage.
         page.goto(f"/curate/testimonies/{testimony_id}/checklist?audience=public")
         assert page.locator("form[action$='/checklist'] input[name=confirm]").count() == 0
         assert page.locator("#restricted-heading").inner_text().endswith("(1)")
-        _axe(page, f"checklist with a hit ({lang})", failures)
+        axe_into(page, f"checklist with a hit ({lang})", failures)
         page.locator("form[action*='/restrict'] button[type=submit]").first.click()
         page.wait_for_load_state()
         assert "/checklist?audience=public" in page.url
@@ -129,7 +98,7 @@ def test_scan_restrict_and_publish(curator_page: Any, browser: Any, live_server:
         assert page.locator("input[name=confirm][aria-invalid=true]").count() == 1
         if below:
             assert page.locator("textarea[name=justification][aria-invalid=true]").count() == 1
-        _axe(page, f"checklist refused for want of confirmation ({lang})", failures)
+        axe_into(page, f"checklist refused for want of confirmation ({lang})", failures)
         if below:
             page.fill("textarea[name=justification]", "The narrator asked to be recognisable by her family abroad.")
         page.check("input[name=confirm]")

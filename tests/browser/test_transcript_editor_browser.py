@@ -14,8 +14,7 @@ import pytest
 
 from archive.core.extensions import db
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_accessibility import _axe_path, _login, describe, run_axe
-from tests.conftest import PASSWORD
+from tests.browser.test_accessibility import _axe_path, axe_into
 
 LiveServer = Any  # fixtures from tests/browser/conftest.py
 CURATOR = "transcript-curator@example.org"
@@ -27,15 +26,6 @@ PASSAGES = [
 READY = "() => document.getElementById('transcript-editor').dataset.ready === 'true'"
 AUDIO_READY = "() => { const a = document.getElementById('te-audio'); return a && a.readyState >= 1; }"
 
-
-@pytest.fixture(scope="module")
-def curator_account(live_server: LiveServer) -> str:
-    from archive.accounts import users as user_service
-
-    with live_server.app.app_context():
-        user_service.create_user(CURATOR, PASSWORD, "curator")
-        db.session.remove()
-    return CURATOR
 
 
 def _testimony(live_server: LiveServer, title: str) -> int:
@@ -66,25 +56,16 @@ def _saved(live_server: LiveServer, testimony_id: int) -> list[tuple[float, floa
 
 
 @pytest.fixture()
-def editor(browser: Any, live_server: LiveServer, curator_account: str, request: pytest.FixtureRequest
-           ) -> Iterator[Any]:
-    """A logged-in curator's page in the language asked for (CSP bypassed so axe can be injected)."""
-    lang = getattr(request, "param", "en")
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, bypass_csp=True)
-    context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+def editor(curator_page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The curator's page (tests/browser/conftest.py), console errors counted too, with a screenshot at the end."""
+    page, lang, errors = curator_page
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    _login(page, curator_account)
     yield page, lang, errors
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         page.screenshot(path=str(ARTIFACTS / f"transcript-editor-{request.node.name[-40:]}.png"), full_page=True)
     except Exception:  # a screenshot is a courtesy; never mask the test's own outcome
         pass
-    context.close()
 
 
 def _open(page: Any, testimony_id: int) -> None:
@@ -129,12 +110,6 @@ def _wait_for_draft(page: Any) -> None:
     page.wait_for_function("() => document.getElementById('transcript-editor').dataset.pending === 'false'")
     status = page.locator("#te-save-status").inner_text()
     assert "Draft saved at" in status or "초안을 저장했습니다" in status, status
-
-
-def _axe(page: Any, label: str, failures: list[str]) -> None:
-    violations = run_axe(page)
-    if violations:
-        failures.append(describe(label, violations))
 
 
 # ---------------------------------------------------------------- by mouse
@@ -240,7 +215,7 @@ def _tab_to(page: Any, element_id: str, backwards: bool = False, limit: int = 25
     raise AssertionError(f"#{element_id} not reached by keyboard")
 
 
-@pytest.mark.parametrize("editor", ["ko"], indirect=True)
+@pytest.mark.parametrize("curator_page", ["ko"], indirect=True)
 def test_editing_by_keyboard_alone(editor: Any, live_server: LiveServer) -> None:
     page, lang, errors = editor
     testimony_id = _testimony(live_server, "The river by keyboard")
@@ -338,7 +313,7 @@ def test_editing_by_keyboard_alone(editor: Any, live_server: LiveServer) -> None
 # ---------------------------------------------------------------- axe, both languages
 
 
-@pytest.mark.parametrize("editor", ["en", "ko"], indirect=True)
+@pytest.mark.parametrize("curator_page", ["en", "ko"], indirect=True)
 def test_no_axe_violations(editor: Any, live_server: LiveServer) -> None:
     _axe_path()
     page, lang, errors = editor
@@ -349,7 +324,7 @@ def test_no_axe_violations(editor: Any, live_server: LiveServer) -> None:
         summary.click()
     page.locator("#te-find").fill("river")
     page.locator("#te-p-1-text").click()
-    _axe(page, f"transcript editor ({lang})", failures)
+    axe_into(page, f"transcript editor ({lang})", failures)
 
     # A refused save: the problems listed at the top, the fields marked.
     page.locator("#te-p-1-end").fill("0:03")
@@ -360,7 +335,7 @@ def test_no_axe_violations(editor: Any, live_server: LiveServer) -> None:
     assert page.evaluate("() => document.activeElement.id") == "te-problems"
     expected = "Passage 2 end" if lang == "en" else "2번 구간 끝"
     assert expected in page.locator("#te-problems").inner_text()
-    _axe(page, f"transcript editor with problems ({lang})", failures)
+    axe_into(page, f"transcript editor with problems ({lang})", failures)
 
     # A stale save: someone else changed the transcript; the choice is offered.
     from archive.curation import testimonies
@@ -374,7 +349,7 @@ def test_no_axe_violations(editor: Any, live_server: LiveServer) -> None:
     page.locator("#te-p-1-end").press("Enter")
     page.locator("#te-save").click()
     page.wait_for_selector(".te-conflict")
-    _axe(page, f"transcript editor with a conflict ({lang})", failures)
+    axe_into(page, f"transcript editor with a conflict ({lang})", failures)
     assert len(_saved(live_server, testimony_id)) == 2
     assert failures == [], "\n\n".join(failures)
     # The refused saves answered 400 and 409 on purpose (Chromium logs those); nothing else went wrong.
