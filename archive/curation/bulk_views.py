@@ -6,7 +6,6 @@ testimony changed meanwhile is skipped (archive/curation/bulk.py).
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import login_required
 from sqlalchemy import func, select
 
 from archive.core.errors import ValidationError
@@ -18,17 +17,14 @@ from archive.curation.editor_page import both_languages
 from archive.curation.forms import add_errors, options
 from archive.models import Narrator, Testimony
 from archive.policy import access
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 
 bp = Blueprint("bulk", __name__, url_prefix="/curate/bulk")
 
 Page = str | tuple[str, int]
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 def _with_topics(form: BulkForm) -> BulkForm:

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from archive.core.extensions import db
@@ -20,7 +19,7 @@ from archive.policy import release
 from archive.curation import sensitive
 from archive.core.errors import ConflictError, ValidationError
 from archive.formats import timecode
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 
 bp = Blueprint("publishing", __name__, url_prefix="/curate/testimonies")
 
@@ -28,10 +27,7 @@ Page = str | tuple[str, int] | Response
 BACK = {"checklist": "checklist", "sensitive": "sensitive_terms"}
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 def _audience(t: Testimony, value: str | None) -> str:

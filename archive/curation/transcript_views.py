@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from archive.core.errors import ConflictError, ValidationError
@@ -19,16 +19,13 @@ from archive.core.extensions import db
 from archive.curation import editor_page as editor
 from archive.curation import transcript_drafts as drafts
 from archive.models import Testimony
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 
 bp = Blueprint("transcript_editor", __name__, url_prefix="/curate/testimonies")
 _PROBLEM_FIELDS = {"start", "end", "text", "speaker", "language", "restricted"}
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 @bp.get("/<int:testimony_id>/transcript/editor")

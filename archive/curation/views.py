@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -26,7 +26,7 @@ from archive.policy import access, disclosure, protected
 from archive.core.security import UPLOAD_ENDPOINTS
 from archive.curation import bulk, bulk_views, recordings
 from archive.curation import testimonies
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 from archive.core.errors import ConflictError, ValidationError
 from archive.curation.narrators import create_narrator, update_narrator
 from archive.core.form_errors import Sentence
@@ -37,10 +37,7 @@ from archive.formats.transcripts import TranscriptError, parse_transcript
 bp = Blueprint("curator", __name__, url_prefix="/curate")
 
 Page = str | tuple[str, int] | Response
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from archive.core.errors import ValidationError
@@ -12,17 +11,14 @@ from archive.grants import decisions
 from archive.grants.forms import GrantForm, RefuseForm, RevokeForm
 from archive.models import TestimonyAccessRequest
 from archive.models.base import utcnow
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 
 bp = Blueprint("access_grants", __name__, url_prefix="/curate/access")
 
 Page = str | tuple[str, int] | Response
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 @bp.get("/")

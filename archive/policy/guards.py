@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, request
+from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from archive.policy import access
@@ -18,6 +18,12 @@ def require_curator() -> None:
     if not access.can_edit(current_user):
         record_refusal("curate", reason="not a curator")
         abort(404)
+
+
+def curators_area(bp: Blueprint) -> Blueprint:
+    """Put every view of a blueprint behind the curators' guard (visitors log in, others get the 404 page)."""
+    bp.before_request(login_required(require_curator))
+    return bp
 
 
 def curators_only(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import login_required
 
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 from archive.preservation import fixity
 
 bp = Blueprint("preservation", __name__, url_prefix="/curate/fixity")
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 @bp.get("/")

@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from archive.core.errors import ValidationError
 from archive.core.extensions import db
 from archive.models import PLACE_KINDS, VOCABULARIES, VocabularyRedirect
-from archive.policy.guards import require_curator
+from archive.policy.guards import curators_area
 from archive.vocabulary import forms, terms
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/curate/vocabulary")
@@ -78,10 +77,7 @@ def _moved(wanted: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
 
 # ---------------------------------------------------------------- curator pages
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require_curator()
+curators_area(bp)
 
 
 @bp.get("/")
