@@ -21,9 +21,13 @@ install: $(VENV)/.installed compile-translations
 
 install-test: $(VENV)/.installed-test compile-translations
 
-# The Korean interface: only the .po catalogues are committed; the .mo files are built here.
-compile-translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q compile -d archive/translations
+# The Korean interface: only the .po catalogues are committed; the .mo files are built here, again only when
+# a catalogue changed (so two `make test` started side by side never rewrite a catalogue the other is reading).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard archive/translations/*/LC_MESSAGES/messages.po))
+compile-translations: $(MO_FILES)
+
+archive/translations/%/LC_MESSAGES/messages.mo: archive/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel -q compile -d archive/translations -l $*
 
 # Re-extract every marked string and update the catalogues (then translate what is new; see README).
 translations: $(VENV)/.installed
