@@ -12,6 +12,7 @@ from flask_babel import Babel, force_locale, format_date, format_decimal, get_lo
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
+from jinja2 import pass_context
 from werkzeug.wrappers import Response
 
 LOCALES = ("en", "ko")
@@ -183,8 +184,13 @@ def texts_by_language(text: Any) -> dict[str, str]:
     return {lang_of(value): value} if value else {}
 
 
-def lang_attr(code: Any) -> Markup:
-    """A ` lang="xx"` attribute for content whose language differs from the page, else nothing."""
+@pass_context
+def lang_attr(context: Any, code: Any) -> Markup:
+    """A ` lang="xx"` attribute for content whose language differs from the page, else nothing.
+
+    It takes the template context only so that Jinja never works it out once when it compiles a
+    template (`{{ 'en'|lang_attr }}` would otherwise keep the language of the first page rendered).
+    """
     code = str(code or "").strip()
     if not code or code == current_locale() or not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", code):
         return Markup("")

@@ -144,3 +144,15 @@ def test_a_korean_title_keeps_its_lang_inside_the_english_citation(client: Flask
     client.set_cookie("lang", "ko")
     html = client.get(f"/testimonies/{t.id}").get_data(as_text=True)
     assert re.search(r'id="citation-chicago" lang="en">[^<]*\u201c<span lang="ko">두 번의 탈북</span>\.?\u201d', html)
+
+
+def test_one_app_marks_the_english_citation_on_every_korean_page_after_an_english_one(app: Flask, factory: Any
+                                                                                     ) -> None:
+    """A worker serves both languages with one compiled template: the lang mark follows each page's language."""
+    t = factory.testimony(title="Crossing at night")
+    english, korean = app.test_client(), app.test_client()
+    korean.set_cookie("lang", "ko")
+    for client, marked in ((english, False), (korean, True), (english, False), (korean, True)):
+        html = client.get(f"/testimonies/{t.id}").get_data(as_text=True)
+        found = re.search(r'id="citation-chicago"( lang="en")?>', html)
+        assert found and bool(found.group(1)) == marked, html[:200]
