@@ -2,7 +2,7 @@
 
 No browser is ever downloaded. When Chromium (or Playwright) is missing the tests are skipped
 with a clear message, except under CI=true, where a missing browser is a failure.
-Screenshots go to test-artifacts/ (gitignored).
+Screenshots go to test-artifacts/: of every failed test, and in screenshots/ the looks the tests show (gitignored).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from archive import create_app
 from archive.config import PROJECT_ROOT
 from archive.core.extensions import db
-from tests.conftest import PASSWORD, _empty_tables
+from tests.conftest import PASSWORD, _empty_tables, share_compiled_templates
 
 CHROMIUM = os.environ.get("ARCHIVE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -99,6 +99,7 @@ def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPa
         "MEDIA_ROOT": str(data_dir / "media"), "SEARCH_INDEX_DIR": str(data_dir / "index"),
         "SECRET_KEY": "browser-test-secret", "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
     })
+    share_compiled_templates(app)
     with app.app_context():
         _empty_tables()
         load_demo()
@@ -120,6 +121,18 @@ def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPa
             db.engine.dispose()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """Remember on the test whether it failed, so `tab` keeps a screenshot only of a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        item.stash[FAILED] = True
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @dataclass
 class BrowserPage:
     """A fresh page plus everything it logged as an error."""
@@ -133,7 +146,9 @@ class BrowserPage:
 
 @pytest.fixture()
 def tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[BrowserPage]:
-    """A new browser context and page; saves a screenshot when the test ends."""
+    """A new browser context and page; saves a screenshot when the test fails.
+
+    (The tests that show a page's look, in both widths and languages, save their own screenshots.)"""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -149,12 +164,13 @@ def tab(browser: Any, live_server: LiveServer, request: pytest.FixtureRequest) -
     try:
         yield BrowserPage(page, errors)
     finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception:  # a screenshot is a courtesy; never mask the test's own outcome
-            pass
+        if request.node.stash.get(FAILED, False):
+            ARTIFACTS.mkdir(exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            except Exception:  # a screenshot is a courtesy; never mask the test's own outcome
+                pass
         context.close()
 
 

@@ -116,14 +116,19 @@ def test_universal_viewer_plays_and_seeks_by_chapter(tab: BrowserPage, live_serv
     failed = open_viewer(tab, viewer_site, "uv.html", live_server)
     page = tab.page
     playing = "() => { const m = document.querySelector('audio, video'); return m && !m.paused && m.currentTime > 0.5; }"
-    for attempt in range(3):  # on a loaded machine UV may take a first click before its player is ready
-        if page.evaluate("() => { const m = document.querySelector('audio, video'); return !m || m.paused; }"):
+    # UV's Play button starts the recording once its player has the media's metadata; a click before that
+    # can be lost, and a second click while the first is still starting would pause it again (so a second
+    # click only when the recording is still paused after a long wait).
+    page.wait_for_function("() => { const m = document.querySelector('audio, video'); return m && m.readyState >= 1; }",
+                           timeout=30000)
+    for attempt in range(2):
+        if page.evaluate("() => document.querySelector('audio, video').paused"):
             page.click("button[title='Play']")
         try:
-            page.wait_for_function(playing, timeout=15000)
+            page.wait_for_function(playing, timeout=30000)
             break
         except PlaywrightTimeout:
-            if attempt == 2:
+            if attempt == 1:
                 raise
     titles, starts = chapter_titles(live_server), chapter_starts(live_server)
     page.click("text=Index")
