@@ -184,17 +184,19 @@ def texts_by_language(text: Any) -> dict[str, str]:
     return {lang_of(value): value} if value else {}
 
 
-@pass_context
-def lang_attr(context: Any, code: Any) -> Markup:
-    """A ` lang="xx"` attribute for content whose language differs from the page, else nothing.
-
-    It takes the template context only so that Jinja never works it out once when it compiles a
-    template (`{{ 'en'|lang_attr }}` would otherwise keep the language of the first page rendered).
-    """
+def lang_attr(code: Any) -> Markup:
+    """A ` lang="xx"` attribute for content whose language differs from the page, else nothing."""
     code = str(code or "").strip()
     if not code or code == current_locale() or not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*", code):
         return Markup("")
     return Markup(' lang="%s"') % code
+
+
+@pass_context
+def _lang_attr_filter(context: Any, code: Any) -> Markup:
+    """`lang_attr` as a filter. It takes the template context only so that Jinja never works it out once,
+    when it compiles a template: `{{ 'en'|lang_attr }}` would keep the language of the first page rendered."""
+    return lang_attr(code)
 
 
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "unspecified": _l("Unspecified")}
@@ -238,7 +240,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date_text"] = date_text
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["lang_of"] = lang_of
-    app.jinja_env.filters["lang_attr"] = lang_attr
+    app.jinja_env.filters["lang_attr"] = _lang_attr_filter
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["other_locale"] = other_locale
     app.jinja_env.globals["gender_label"] = gender_label
