@@ -217,16 +217,25 @@ def _vary_on_language(response: Response) -> Response:
     return response
 
 
+MAX_FLASHES = 5
+
+
 def _flash_as_text(sender: Flask, message: Any, category: str, **_: Any) -> None:
     """Store the message just flashed as plain text, so the page escapes it however it was built.
 
     The session keeps anything with ``__html__`` (Markup, a Flask-Babel lazy string quoting a title or
-    an email address) as trusted markup; a flash is always text.
+    an email address) as trusted markup; a flash is always text. A message already waiting is not
+    queued twice, and only the last few wait: a visitor who meets the same wall many times before
+    opening a page (a media link, a feed) sees it once, and the session cookie stays small.
     """
     flashes = session.get("_flashes")
-    if flashes and flashes[-1][1] is message and type(message) is not str:
+    if not flashes:
+        return
+    if flashes[-1][1] is message and type(message) is not str:
         flashes[-1] = (category, str(message))
-        session["_flashes"] = flashes
+    latest = (flashes[-1][0], str(flashes[-1][1]))
+    kept = [f for f in flashes[:-1] if (f[0], str(f[1])) != latest] + [latest]
+    session["_flashes"] = kept[-MAX_FLASHES:]
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 from datetime import date
 from types import SimpleNamespace
@@ -96,3 +97,13 @@ def test_lang_attributes_only_where_the_language_differs(app: Flask) -> None:
 def test_safe_next(app: Flask, target: str | None, expected: str) -> None:
     with app.test_request_context("/"):
         assert safe_next(target) == expected
+
+
+def test_a_message_met_many_times_waits_once(client: Any) -> None:
+    """A visitor who meets the login wall again and again before opening a page is told once, not ten times."""
+    for _ in range(10):
+        assert client.get("/curate/").status_code == 302
+    html = client.get("/account/login").get_data(as_text=True)
+    assert html.count("Please log in to access this page.") == 1
+    with client.session_transaction() as session:
+        assert not session.get("_flashes")  # shown, so gone
