@@ -52,10 +52,10 @@ PASSWORD = "correct horse battery"
 DROPPED_STATIC_FILE = "ignore:unclosed file <_io.BufferedReader name='[^']*/archive/static/:ResourceWarning"
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests `browser`
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.get_closest_marker("browser") or "tests/browser/" in str(item.fspath):
+        if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.filterwarnings(DROPPED_STATIC_FILE))
 
 

@@ -121,6 +121,9 @@ def live_server(browser: Any, database_url: str, tmp_path_factory: pytest.TempPa
             db.engine.dispose()
 
 
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     """Remember on the test whether it failed, so `tab` keeps a screenshot only of a failure."""
@@ -128,9 +131,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report = outcome.get_result()
     if report.failed:
         item.stash[FAILED] = True
-
-
-FAILED = pytest.StashKey[bool]()
 
 
 @dataclass
