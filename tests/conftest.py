@@ -52,11 +52,26 @@ PASSWORD = "correct horse battery"
 DROPPED_STATIC_FILE = "ignore:unclosed file <_io.BufferedReader name='[^']*/archive/static/:ResourceWarning"
 
 
+# The files that take longest (about 40–90 s each, most of it Chromium or a crawl of every route) run first, then the
+# other browser tests, then the rest in collection order: pytest-xdist hands out whole files in this order, so the
+# workers end together instead of one of them starting the axe sweep when the others are done.
+LONGEST_FIRST = ["tests/browser/test_accessibility.py", "tests/security/test_leaks.py",
+                 "tests/security/test_xss_browser.py"]
+
+
+def _file_rank(item: pytest.Item) -> int:
+    path = Path(str(item.fspath)).relative_to(Path(__file__).parent.parent).as_posix()
+    if path in LONGEST_FIRST:
+        return LONGEST_FIRST.index(path)
+    return len(LONGEST_FIRST) + (0 if item.get_closest_marker("browser") else 1)
+
+
 @pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests `browser`
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.filterwarnings(DROPPED_STATIC_FILE))
+    items.sort(key=_file_rank)  # stable: each file's tests keep their order
 
 
 @pytest.fixture(scope="session")

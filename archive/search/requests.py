@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from archive.core.extensions import db
-from archive.core.i18n import GENDER_LABELS, label, language_name
+from archive.core.i18n import GENDER_LABELS, current_locale, label, language_name
 from archive.models import LANGUAGES, Category, Place, Testimony, Topic
 from archive.core.paging import page_number
 from archive.media import copies
@@ -123,7 +123,13 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
     results = replace(results, notices=[str(notice) for notice in results.notices])
     page = SearchPage(request=request, results=results, banded=request.audience != access.STAFF,
                       corrected_from=corrected_from, views=hit_views(user, [hit.id for hit in results.hits]))
-    labels = facet_labels()
+    everything = None
+    if not results.total:
+        everything = engine.search(SearchRequest(audience=request.audience, per_page=1, max_passages=0))
+    related = list(everything.facets.get("tag", {}).items())[:RELATED_TOPICS] if everything else []
+    shown = {name: set(results.facets.get(name, {})) | set(request.filters.get(name, [])) for name in FACETS}
+    shown["tag"] |= {value for value, _ in related}
+    labels = facet_labels(shown)
     for name in FACETS:
         counts = results.facets.get(name, {})
         selected = set(request.filters.get(name, []))
@@ -133,10 +139,7 @@ def run(args: Mapping[str, Any], user: Any) -> SearchPage:
         values += [FacetValue(value=value, label=labels.get(name, {}).get(value, value), count=0, selected=True)
                    for value in sorted(selected - set(counts))]
         page.facets[name] = values
-    if not results.total:
-        everything = engine.search(SearchRequest(audience=request.audience, per_page=1, max_passages=0))
-        page.topics = [FacetValue(value, labels["tag"].get(value, value), count, False)
-                       for value, count in list(everything.facets.get("tag", {}).items())[:RELATED_TOPICS]]
+    page.topics = [FacetValue(value, labels["tag"].get(value, value), count, False) for value, count in related]
     return page
 
 
@@ -162,17 +165,24 @@ def chips(page: SearchPage) -> list[Chip]:
             for name, values in page.facets.items() for v in values if v.selected]
 
 
-def facet_labels() -> dict[str, dict[str, str]]:
-    """Display labels for facet values (slugs to names in the interface language)."""
-    places = {p.slug: label(p) for p in db.session.scalars(select(Place))}
-    cats: dict[str, dict[str, str]] = {}
-    for c in db.session.scalars(select(Category)):
-        cats.setdefault(c.scheme, {})[c.slug] = label(c)
+def facet_labels(shown: Mapping[str, set[str]]) -> dict[str, dict[str, str]]:
+    """Display labels (in the interface language) of the facet values on a page, by facet: only the
+    vocabulary rows those values name are read, and the language is looked up once."""
+    lang = current_locale()
+    place_slugs = set(shown.get("province", ())) | set(shown.get("route", ()))
+    places = ({p.slug: label(p, lang) for p in db.session.scalars(select(Place).where(Place.slug.in_(place_slugs)))}
+              if place_slugs else {})
+    schemes = ("occupation", "education", "residence")
+    category_slugs = set().union(*(shown.get(scheme, ()) for scheme in schemes))
+    cats: dict[str, dict[str, str]] = {scheme: {} for scheme in schemes}
+    if category_slugs:
+        for c in db.session.scalars(select(Category).where(Category.slug.in_(category_slugs))):
+            cats.setdefault(c.scheme, {})[c.slug] = label(c, lang)
+    tags = set(shown.get("tag", ()))
+    topics = ({t.slug: label(t, lang) for t in db.session.scalars(select(Topic).where(Topic.slug.in_(tags)))}
+              if tags else {})
     return {
-        "province": places, "route": places,
-        "occupation": cats.get("occupation", {}), "education": cats.get("education", {}),
-        "residence": cats.get("residence", {}),
-        "tag": {t.slug: label(t) for t in db.session.scalars(select(Topic))},
+        "province": places, "route": places, **cats, "tag": topics,
         "language": {code: language_name(code) for code in LANGUAGES},
         "gender": {code: str(name) for code, name in GENDER_LABELS.items()},
         **{name: _YearLabels() for name in YEAR_FACETS},
