@@ -50,24 +50,49 @@ def collect(checkout: Path, env: dict[str, str]) -> list[str]:
     return ids
 
 
+def machine_busy() -> float:
+    """Seconds of CPU the whole machine has spent busy since boot (all cores; Chromium included)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def run(checkout: Path, env: dict[str, str], args: list[str], ids: list[str], label: str) -> dict[str, float]:
     """Run the given tests; returns wall and CPU seconds and the pytest summary line."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
         listing.write("\n".join(ids) + "\n")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = machine_busy()
     start = time.perf_counter()
     out = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-p", "no:randomly", *args, f"@{listing.name}"],
                          cwd=checkout, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    busy = machine_busy() - busy
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     os.unlink(listing.name)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = next((line for line in reversed(out.stdout.splitlines()) if re.search(r"\d+ (passed|failed)", line)), "")
     print(f"{label}: {summary.strip('= ')}; wall {wall / 60:.2f} min, CPU of pytest and its workers {cpu / 60:.2f} min"
-          " (Chromium's own processes not counted)", flush=True)
+          " (Chromium's own processes not "
+          f"counted), the machine busy {busy / 60:.2f} of {wall * (os.cpu_count() or 1) / 60:.2f} core-minutes",
+          flush=True)
     if out.returncode != 0:
         print(out.stdout[-4000:], file=sys.stderr)
-    return {"wall": wall, "cpu": cpu, "returncode": out.returncode}
+    return {"wall": wall, "cpu": cpu, "busy": busy, "returncode": out.returncode}
+
+
+def fresh_database(url: str, name: str) -> str:
+    """A new empty PostgreSQL database beside `url`'s (the base commit's conftest reflects whatever tables it
+    finds, so a database a newer schema has used makes it truncate tables it does not know)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    with psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> None:
@@ -93,6 +118,8 @@ def main() -> None:
         subprocess.run([str(ROOT / ".venv" / "bin" / "pybabel"), "-q", "compile", "-d", "archive/translations"],
                        cwd=worktree, check=True)
         base_env = {**env, "PYTHONPATH": str(worktree)}
+        if options.database_url:
+            base_env["ARCHIVE_TEST_DATABASE_URL"] = fresh_database(options.database_url, "suite_base")
         base_ids = collect(worktree, base_env)
         head_ids = collect(ROOT, env)
         base_keys = Counter(map(key, base_ids))
@@ -107,7 +134,8 @@ def main() -> None:
         if not options.skip_base:
             base = run(worktree, base_env, shlex.split(options.base_args), base_ids,
                        f"base {options.base}, its whole suite, pytest {options.base_args or '(one process, as its make test)'}")
-            print(f"ratio HEAD / base: wall {head['wall'] / base['wall']:.2f}×, CPU {head['cpu'] / base['cpu']:.2f}×")
+            print(f"ratio HEAD / base: wall {head['wall'] / base['wall']:.2f}×, CPU of pytest {head['cpu'] / base['cpu']:.2f}×, "
+                  f"machine busy {head['busy'] / base['busy']:.2f}×")
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
         shutil.rmtree(worktree, ignore_errors=True)
