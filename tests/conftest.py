@@ -285,8 +285,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     with app.app_context():
         _empty_tables()
         app.extensions["search"].ensure()
+        pool = db.engine.pool
         yield app
         db.session.remove()  # its connection goes back to the shared pool (see _share_engines)
+        if db.engine.pool is not pool:  # the test disposed the shared engine while this session held a
+            pool.dispose()  # connection: it went back to the old pool, which is closed here, not left to the GC
 
 
 def _empty_tables() -> None:
