@@ -96,7 +96,7 @@ def test_add_and_remove_a_term_through_the_form(client: FlaskClient, curator: An
     html = html_of(client.get(page))
     assert "Musan mine" in html and "Inside restricted passages (1)" in html
     added = db.session.scalars(select(models.AuditEntry).where(
-        models.AuditEntry.action == "testimony.sensitive_term_added")).all()
+        models.AuditEntry.action == "testimony.sensitive_term_added").order_by(models.AuditEntry.id)).all()
     assert added and all("Musan" not in e.details for e in added) and added[-1].actor == "curator@example.org"
     term = next(t for t in reload(tempting).sensitive_terms if t.term == "Musan mine")
     remove = f"/sensitive/{term.id}/remove"

@@ -191,7 +191,8 @@ def test_anonymous_is_sent_to_login_and_researcher_gets_404(client: FlaskClient,
     response = client.post("/curate/themes/overseas-labour", data=edit_form(theme, token, title_en="Hacked"))
     assert response.status_code == 404
     assert get("overseas-labour").title_en == "Overseas labour"
-    refusals = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "refused:curate")).all()
+    refusals = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "refused:curate")
+                                  .order_by(AuditEntry.id)).all()
     assert refusals and refusals[-1].actor == "researcher@example.org"
     assert "Edit this theme" not in page(client, "/themes/overseas-labour")
 
