@@ -108,3 +108,18 @@ def test_spelling_suggestion_comes_from_public_text(client: FlaskClient, corpus:
     data = client.get("/api/v1/search?q=brokre&exact=1").get_json()
     assert data["total"] == 0 and data["suggestion"] == "broker"
     assert client.get("/api/v1/search?q=secretwrd&exact=1").get_json()["suggestion"] != "secretword"
+
+
+def test_facets_and_related_topics_are_labelled_in_the_interface_language(client: FlaskClient,
+                                                                          corpus: dict[str, Any]) -> None:
+    """Only the vocabulary rows a page's facet values name are read for its labels, in the page's language."""
+    client.set_cookie("lang", "ko")
+    html = client.get("/search?q=broker").get_data(as_text=True)
+    assert "함경북도" in html and "량강도" in html and "브로커" in html and "Brokers" not in html
+    chosen = client.get("/search?q=broker&province=ryanggang").get_data(as_text=True)
+    assert "량강도" in chosen and "Ryanggang" not in chosen  # the chosen value's chip and facet
+    nothing = client.get("/search?q=zzqxvnotaword").get_data(as_text=True)  # no results: the biggest topics
+    assert "브로커" in nothing
+    client.set_cookie("lang", "en")
+    english = client.get("/search?q=broker").get_data(as_text=True)
+    assert "North Hamgyong" in english and "Brokers" in english and "함경북도" not in english
