@@ -302,12 +302,11 @@ def _empty_tables() -> None:
     with db.engine.begin() as conn:
         quote = conn.dialect.identifier_preparer.quote
         deletes = [f"DELETE FROM {quote(table.name)}" for table in tables]  # plain SQL: nothing to compile
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("; ".join(deletes))  # one round trip (no parameters, so several statements)
-        else:
+        if conn.dialect.name != "postgresql":
             for statement in deletes:  # sqlite3 runs one statement per call
                 conn.exec_driver_sql(statement)
-        if conn.dialect.name == "postgresql":
+        else:
+            conn.exec_driver_sql("; ".join(deletes))  # one round trip (no parameters, so several statements)
             conn.execute(text(
                 "SELECT setval(s.seq, 1, false) FROM (SELECT pg_get_serial_sequence(t, 'id') AS seq "
                 "FROM unnest(CAST(:tables AS text[])) AS t) AS s WHERE s.seq IS NOT NULL"),

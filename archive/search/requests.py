@@ -176,8 +176,9 @@ def facet_labels(shown: Mapping[str, set[str]]) -> dict[str, dict[str, str]]:
     category_slugs = set().union(*(shown.get(scheme, ()) for scheme in schemes))
     cats: dict[str, dict[str, str]] = {scheme: {} for scheme in schemes}
     if category_slugs:
-        for c in db.session.scalars(select(Category).where(Category.slug.in_(category_slugs))):
-            cats.setdefault(c.scheme, {})[c.slug] = label(c, lang)
+        for c in db.session.scalars(select(Category).where(Category.scheme.in_(schemes),
+                                                            Category.slug.in_(category_slugs))):
+            cats[c.scheme][c.slug] = label(c, lang)
     tags = set(shown.get("tag", ()))
     topics = ({t.slug: label(t, lang) for t in db.session.scalars(select(Topic).where(Topic.slug.in_(tags)))}
               if tags else {})
